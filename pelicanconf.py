@@ -1,0 +1,174 @@
+"""Pelican settings for the diplomacy news digest (development build).
+
+Every setting is declared exactly once, here. ``publishconf.py`` imports this
+module and overrides only what differs for the published site (SITEURL,
+RELATIVE_URLS, CNAME).
+
+Settings prefixed ``DIGEST_`` belong to this project's plugins in ``plugins/``;
+the plugins validate them at start-up (Pelican's ``initialized`` signal) and
+stop the build with a clear message on a bad value.
+"""
+
+from __future__ import annotations
+
+# --------------------------------------------------------------------------
+# Site identity
+# --------------------------------------------------------------------------
+SITENAME = "Diplomacy News Digest"
+SITESUBTITLE = "Chinese provinces and cities abroad: sister cities, delegations, trade fairs"
+DIGEST_SITE_DESCRIPTION = (
+    "A digest of news about Chinese provinces and cities dealing with foreign "
+    "countries and cities: sister-city ties, delegations, trade fairs."
+)
+AUTHOR = "Diplomacy News Digest"
+DEFAULT_LANG = "en"
+# Development: links are root-relative ("/countries/"). publishconf.py sets the
+# absolute published address from the SITEURL environment variable.
+SITEURL = ""
+RELATIVE_URLS = False
+TIMEZONE = "UTC"
+# A fixed locale so that month names (and thus the output) do not depend on
+# the machine that builds the site.
+LOCALE = ("C.UTF-8", "C")
+DEFAULT_DATE_FORMAT = "%d %B %Y"
+
+# --------------------------------------------------------------------------
+# Content: only Markdown articles under content/articles. content/raw holds the
+# converter's raw HTML input and must never be read as content or copied.
+# --------------------------------------------------------------------------
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+ARTICLE_EXCLUDES = ["raw"]
+PAGE_PATHS = ["pages"]
+PAGE_EXCLUDES = ["raw"]
+STATIC_PATHS: list[str] = []
+STATIC_EXCLUDES = ["raw"]
+IGNORE_FILES = ["**/.*", ".*", "raw"]
+# No HTML reader at all: raw .html files can never become articles.
+READERS = {"html": None, "htm": None}
+# The summary is plain text by contract; keep it that way (no Markdown pass).
+FORMATTED_FIELDS: list[str] = []
+USE_FOLDER_AS_CATEGORY = False
+DEFAULT_CATEGORY = "news"
+DELETE_OUTPUT_DIRECTORY = False
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+
+# --------------------------------------------------------------------------
+# Theme and plugins
+# --------------------------------------------------------------------------
+THEME = "./theme"
+THEME_STATIC_DIR = "theme"
+PLUGIN_PATHS = ["./plugins"]
+# Order matters: digest_site normalises article metadata first, place_pages
+# builds the country/city/region taxonomies, digest_feeds writes the feeds.
+PLUGINS = ["digest_site", "place_pages", "digest_feeds"]
+# Autoescape everything; templates mark the rendered article body as safe.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": True,
+    "extensions": [],
+}
+
+# --------------------------------------------------------------------------
+# URLs: clean, directory-style URLs that work on GitHub Pages.
+# --------------------------------------------------------------------------
+ARTICLE_URL = "articles/{slug}/"
+ARTICLE_SAVE_AS = "articles/{slug}/index.html"
+ARTICLE_LANG_URL = "articles/{slug}-{lang}/"
+ARTICLE_LANG_SAVE_AS = "articles/{slug}-{lang}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+INDEX_URL = ""
+INDEX_SAVE_AS = "index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+ABOUT_URL = "about/"
+ABOUT_SAVE_AS = "about/index.html"
+# "404" is written to 404.html at the root (Pelican's default for a direct
+# template), which is the page GitHub Pages serves for unknown paths.
+DIRECT_TEMPLATES = ["index", "archives", "about", "404"]
+
+# Pelican's own taxonomies and per-period archives are not used: places are
+# this site's taxonomy (plugins/place_pages).
+CATEGORY_URL = ""
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+TAG_URL = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+AUTHOR_URL = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+
+# --------------------------------------------------------------------------
+# Pagination: page 1 at the list's own URL, then .../page/2/ and so on.
+# --------------------------------------------------------------------------
+DEFAULT_PAGINATION = 10
+DEFAULT_ORPHANS = 0
+PAGINATED_TEMPLATES = {"index": None, "country": None, "city": None, "region": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{url}page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# --------------------------------------------------------------------------
+# Pelican's own feeds: all off. plugins/digest_feeds writes the feeds.
+# --------------------------------------------------------------------------
+FEED_DOMAIN = None
+FEED_ATOM = None
+FEED_RSS = None
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+# --------------------------------------------------------------------------
+# plugins/place_pages: country, city and region pages.
+# *_URL and *_SAVE_AS patterns take {slug}; feeds sit beside their page.
+# --------------------------------------------------------------------------
+DIGEST_COUNTRY_INDEX_URL = "countries/"
+DIGEST_COUNTRY_INDEX_SAVE_AS = "countries/index.html"
+DIGEST_COUNTRY_URL = "countries/{slug}/"
+DIGEST_COUNTRY_SAVE_AS = "countries/{slug}/index.html"
+DIGEST_COUNTRY_FEED_SAVE_AS = "countries/{slug}/feed.xml"
+DIGEST_CITY_INDEX_URL = "cities/"
+DIGEST_CITY_INDEX_SAVE_AS = "cities/index.html"
+DIGEST_CITY_URL = "cities/{slug}/"
+DIGEST_CITY_SAVE_AS = "cities/{slug}/index.html"
+DIGEST_CITY_FEED_SAVE_AS = "cities/{slug}/feed.xml"
+DIGEST_REGION_INDEX_URL = "regions/"
+DIGEST_REGION_INDEX_SAVE_AS = "regions/index.html"
+DIGEST_REGION_URL = "regions/{slug}/"
+DIGEST_REGION_SAVE_AS = "regions/{slug}/index.html"
+DIGEST_REGION_FEED_SAVE_AS = "regions/{slug}/feed.xml"
+
+# --------------------------------------------------------------------------
+# plugins/digest_feeds
+# --------------------------------------------------------------------------
+DIGEST_FEED_ALL_RSS = "feeds/all.rss.xml"
+DIGEST_FEED_ALL_ATOM = "feeds/all.atom.xml"
+DIGEST_FEED_MAX_ITEMS = 50
+# Feeds need absolute links; used when SITEURL is "" (development builds).
+DIGEST_FEED_DEV_SITEURL = "http://localhost:8000"
+
+# --------------------------------------------------------------------------
+# plugins/digest_site
+# --------------------------------------------------------------------------
+# Custom domain for GitHub Pages; when set, a CNAME file is written at the
+# output root. publishconf.py reads it from the CNAME environment variable.
+DIGEST_CNAME = ""
+# Write an empty .nojekyll so GitHub Pages serves the output as is.
+DIGEST_NOJEKYLL = True
