@@ -1,0 +1,245 @@
+"""RSS and Atom feeds for the digest, written with feedgen.
+
+* ``DIGEST_FEED_ALL_RSS`` (RSS 2.0) and ``DIGEST_FEED_ALL_ATOM`` (Atom): every
+  article, newest first.
+* One RSS 2.0 feed per country, city and region, at the place's ``feed_url``
+  (set by the place_pages plugin, e.g. ``countries/italy/feed.xml``).
+
+Feeds are reproducible: the feed's lastBuildDate/updated is the newest item's
+date (never the build time), items are ordered by (date, slug), and at most
+``DIGEST_FEED_MAX_ITEMS`` items are written. Links are absolute: SITEURL, or
+``DIGEST_FEED_DEV_SITEURL`` when SITEURL is empty (development builds).
+
+All feedgen calls live in :func:`write_feed`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from feedgen.feed import FeedGenerator
+from pelican import signals
+from pelican.generators import Generator
+from pelican.utils import sanitised_join
+
+DEFAULTS: dict[str, Any] = {
+    "DIGEST_FEED_ALL_RSS": "feeds/all.rss.xml",
+    "DIGEST_FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "DIGEST_FEED_MAX_ITEMS": 50,
+    "DIGEST_FEED_DEV_SITEURL": "http://localhost:8000",
+}
+
+# The feed date when there is no item at all: fixed, so output stays stable.
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Characters XML 1.0 does not allow (lxml refuses them): C0 controls other than
+# tab/newline/carriage return, lone surrogates, U+FFFE and U+FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# (kind, attribute set on articles by place_pages)
+PLACE_ATTRS: tuple[tuple[str, str], ...] = (
+    ("country", "country_places"),
+    ("city", "city_places"),
+    ("region", "region_places"),
+)
+
+
+class DigestFeedsSettingsError(ValueError):
+    """A digest_feeds setting has a bad value."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    title: str
+    link: str  # absolute permalink, also the guid
+    date: datetime  # timezone-aware
+    summary: str
+    categories: tuple[tuple[str, str], ...]  # (name, scheme URL)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    format: Literal["rss", "atom"]
+    title: str
+    description: str
+    site_link: str  # absolute URL of the HTML page the feed mirrors
+    self_link: str  # absolute URL of the feed itself
+    language: str = "en"
+
+
+def clean_text(text: Any) -> str:
+    """Text safe for XML: invalid control characters removed, trimmed."""
+    return _XML_INVALID.sub("", str(text or "")).strip()
+
+
+def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
+    """Write one feed file. Items must be newest first; the feed's date is the
+    first item's date (or a fixed epoch when empty), never the build time."""
+    fg = FeedGenerator()
+    fg.id(spec.self_link)
+    fg.title(clean_text(spec.title))
+    fg.description(clean_text(spec.description) or clean_text(spec.title))
+    fg.subtitle(clean_text(spec.description) or clean_text(spec.title))
+    # feedgen uses the *last* link added as the RSS <link>: self first.
+    self_type = "application/rss+xml" if spec.format == "rss" else "application/atom+xml"
+    fg.link(href=spec.self_link, rel="self", type=self_type)
+    fg.link(href=spec.site_link, rel="alternate", type="text/html")
+    fg.language(spec.language)
+    fg.updated(items[0].date if items else EMPTY_FEED_DATE)
+    for item in items:
+        fe = fg.add_entry(order="append")
+        fe.guid(item.link, permalink=True)  # also the Atom entry id
+        fe.title(clean_text(item.title))
+        fe.link(href=item.link, rel="alternate")
+        fe.published(item.date)
+        fe.updated(item.date)
+        summary = clean_text(item.summary)
+        if summary:
+            fe.summary(summary)
+        for name, scheme in item.categories:
+            fe.category(term=clean_text(name), scheme=scheme)
+    if spec.format == "rss":
+        data = fg.rss_str(pretty=True)
+    else:
+        data = fg.atom_str(pretty=True)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+def _check_feed_path(key: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise DigestFeedsSettingsError(f"{key} must be a string ('' to disable), got {value!r}")
+    if value and (
+        value.startswith("/") or ".." in value.split("/") or not value.endswith(".xml")
+    ):
+        raise DigestFeedsSettingsError(
+            f"{key} must be a relative path ending in '.xml' (or ''), got {value!r}"
+        )
+
+
+def validate_settings(settings: MutableMapping[str, Any]) -> None:
+    """Fill in defaults and check the feed settings; raise on a bad value."""
+    for key, value in DEFAULTS.items():
+        settings.setdefault(key, value)
+    _check_feed_path("DIGEST_FEED_ALL_RSS", settings["DIGEST_FEED_ALL_RSS"])
+    _check_feed_path("DIGEST_FEED_ALL_ATOM", settings["DIGEST_FEED_ALL_ATOM"])
+    max_items = settings["DIGEST_FEED_MAX_ITEMS"]
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise DigestFeedsSettingsError(
+            f"DIGEST_FEED_MAX_ITEMS must be a positive integer, got {max_items!r}"
+        )
+    for key in ("DIGEST_FEED_DEV_SITEURL", "SITEURL"):
+        value = settings.get(key) or ""
+        if key == "SITEURL" and not value:
+            continue
+        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
+            raise DigestFeedsSettingsError(
+                f"{key} must be an absolute http(s) URL for the feeds, got {value!r}"
+            )
+
+
+def feed_siteurl(settings: Mapping[str, Any]) -> str:
+    """The absolute base URL for feed links, without a trailing slash."""
+    base = settings.get("SITEURL") or settings["DIGEST_FEED_DEV_SITEURL"]
+    return str(base).rstrip("/")
+
+
+# --------------------------------------------------------------------------
+# Items
+# --------------------------------------------------------------------------
+def _newest_first_key(article: Any) -> tuple[float, str]:
+    return (-article.date.timestamp(), str(getattr(article, "slug", "")))
+
+
+def article_item(article: Any, siteurl: str, scheme_urls: Mapping[str, str]) -> FeedItem:
+    categories = tuple(
+        (place.name, scheme_urls.get(kind, ""))
+        for kind, attr in PLACE_ATTRS
+        for place in getattr(article, attr, None) or []
+    )
+    summary = article.metadata.get("summary") or ""
+    return FeedItem(
+        title=str(getattr(article, "title", "")),
+        link=f"{siteurl}/{article.url}",
+        date=article.date,
+        summary=str(summary),
+        categories=categories,
+    )
+
+
+def feed_items(
+    articles: Iterable[Any], siteurl: str, max_items: int, scheme_urls: Mapping[str, str]
+) -> list[FeedItem]:
+    newest = sorted(articles, key=_newest_first_key)[:max_items]
+    return [article_item(article, siteurl, scheme_urls) for article in newest]
+
+
+def write_all_feeds(
+    output_path: str, settings: Mapping[str, Any], articles: Sequence[Any], place_index: Any
+) -> None:
+    """Write the site-wide feeds and one RSS feed per place."""
+    siteurl = feed_siteurl(settings)
+    max_items = settings["DIGEST_FEED_MAX_ITEMS"]
+    sitename = str(settings.get("SITENAME", ""))
+    description = str(settings.get("DIGEST_SITE_DESCRIPTION") or sitename)
+    lang = str(settings.get("DEFAULT_LANG", "en"))
+    index_urls: Mapping[str, str] = getattr(place_index, "index_urls", {}) or {}
+    scheme_urls = {kind: f"{siteurl}/{url}" for kind, url in index_urls.items()}
+    site_items = feed_items(articles, siteurl, max_items, scheme_urls)
+    for key, fmt in (("DIGEST_FEED_ALL_RSS", "rss"), ("DIGEST_FEED_ALL_ATOM", "atom")):
+        save_as = settings[key]
+        if save_as:
+            spec = FeedSpec(fmt, sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang)
+            write_feed(sanitised_join(output_path, save_as), spec, site_items)
+    by_kind: Mapping[str, Sequence[Any]] = getattr(place_index, "by_kind", {}) or {}
+    for places in by_kind.values():
+        for place in places:
+            if not place.feed_url:
+                continue
+            spec = FeedSpec(
+                "rss",
+                f"{sitename}: {place.name}",
+                f"News about {place.name} from the {sitename}.",
+                f"{siteurl}/{place.url}",
+                f"{siteurl}/{place.feed_url}",
+                lang,
+            )
+            items = feed_items(place.articles, siteurl, max_items, scheme_urls)
+            write_feed(sanitised_join(output_path, place.feed_url), spec, items)
+
+
+class DigestFeedsGenerator(Generator):
+    """Writes the feeds once every generator has built its context."""
+
+    def generate_output(self, writer: Any) -> None:
+        write_all_feeds(
+            self.output_path,
+            self.settings,
+            self.context.get("articles") or [],
+            self.context.get("place_index"),
+        )
+
+
+# --------------------------------------------------------------------------
+# Pelican wiring
+# --------------------------------------------------------------------------
+def _on_initialized(pelican_obj: Any) -> None:
+    validate_settings(pelican_obj.settings)
+
+
+def _get_generators(pelican_obj: Any) -> type[Generator]:
+    return DigestFeedsGenerator
+
+
+def register() -> None:
+    signals.initialized.connect(_on_initialized)
+    signals.get_generators.connect(_get_generators)

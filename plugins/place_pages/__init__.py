@@ -1,0 +1,420 @@
+"""Country, city and region pages: the digest's own taxonomies.
+
+Pelican has no custom taxonomies, so this plugin builds them from each
+article's contract metadata (see docs/markdown-contract.md):
+
+=========  ==================  ============================================
+kind       names key           codes key (same order, one per name)
+=========  ==================  ============================================
+country    ``countries``       ``country_codes`` (ISO 3166-1 alpha-2)
+city       ``cities``          ``city_ids`` (``<ISO2>-<GeoNames id|slug>``)
+region     ``regions``         ``region_codes`` (ISO 3166-2)
+=========  ==================  ============================================
+
+A place is identified by its code, not its name. The index is built in one
+pass over the articles (dicts keyed by code), so the cost is linear in the
+number of (article, place) pairs; articles are sorted once, newest first, so
+every place's article list comes out already in order.
+
+For templates, each article gets ``country_places``, ``city_places`` and
+``region_places`` (lists of :class:`Place`), and the shared context gets
+``place_index`` (a :class:`PlaceIndex`). Pages written: ``<kind> index`` and
+one page per place, paginated like the home page (templates ``countries``,
+``cities``, ``regions``, ``country``, ``city``, ``region``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+from slugify import slugify
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one kind of place is read from metadata and named in settings."""
+
+    kind: str  # "country"
+    plural: str  # "countries": also the index template's name
+    names_key: str  # metadata key with the comma-separated names
+    codes_key: str  # metadata key with the comma-separated codes
+    setting: str  # settings prefix, e.g. "DIGEST_COUNTRY"
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec("country", "countries", "countries", "country_codes", "DIGEST_COUNTRY"),
+    KindSpec("city", "cities", "cities", "city_ids", "DIGEST_CITY"),
+    KindSpec("region", "regions", "regions", "region_codes", "DIGEST_REGION"),
+)
+KIND_BY_NAME: dict[str, KindSpec] = {spec.kind: spec for spec in KINDS}
+
+DEFAULTS: dict[str, str] = {}
+for _spec in KINDS:
+    DEFAULTS[f"{_spec.setting}_INDEX_URL"] = f"{_spec.plural}/"
+    DEFAULTS[f"{_spec.setting}_INDEX_SAVE_AS"] = f"{_spec.plural}/index.html"
+    DEFAULTS[f"{_spec.setting}_URL"] = f"{_spec.plural}/{{slug}}/"
+    DEFAULTS[f"{_spec.setting}_SAVE_AS"] = f"{_spec.plural}/{{slug}}/index.html"
+    DEFAULTS[f"{_spec.setting}_FEED_SAVE_AS"] = f"{_spec.plural}/{{slug}}/feed.xml"
+
+
+class PlacePagesSettingsError(ValueError):
+    """A place_pages setting has a bad value."""
+
+
+@dataclass(eq=False)
+class Place:
+    """One country, city or region, with its articles newest first."""
+
+    kind: str
+    name: str
+    code: str  # identity: ISO2 country code, city id, ISO 3166-2 region code
+    country_code: str  # ISO2 of the country it belongs to ("" if unknown)
+    slug: str = ""
+    url: str = ""  # site-relative, e.g. "cities/luliang/"
+    save_as: str = ""  # output-relative, e.g. "cities/luliang/index.html"
+    feed_url: str = ""  # site-relative feed location ("" when feeds are off)
+    country: Place | None = None  # the country page a city/region belongs to
+    articles: list[Any] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    def __repr__(self) -> str:
+        return f"Place({self.kind!r}, {self.name!r}, {self.code!r}, slug={self.slug!r})"
+
+
+@dataclass
+class PlaceGroup:
+    """Places of one country, for the grouped city and region indexes."""
+
+    country_code: str
+    country_name: str
+    country: Place | None
+    places: list[Place]
+
+
+@dataclass
+class PlaceIndex:
+    """Every place of every kind, ready for templates."""
+
+    by_kind: dict[str, list[Place]]  # sorted by article count (desc), then name
+    groups: dict[str, list[PlaceGroup]]  # city/region places grouped by country
+    index_urls: dict[str, str]
+
+    @property
+    def countries(self) -> list[Place]:
+        return self.by_kind["country"]
+
+    @property
+    def cities(self) -> list[Place]:
+        return self.by_kind["city"]
+
+    @property
+    def regions(self) -> list[Place]:
+        return self.by_kind["region"]
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+def _check_pattern(key: str, value: Any, *, needs_slug: bool, suffix: str | None) -> None:
+    if not isinstance(value, str):
+        raise PlacePagesSettingsError(f"{key} must be a string, got {value!r}")
+    if value.startswith("/") or ".." in value.split("/") or "\\" in value:
+        raise PlacePagesSettingsError(
+            f"{key} must be a relative path inside the site without '..', got {value!r}"
+        )
+    if needs_slug and "{slug}" not in value:
+        raise PlacePagesSettingsError(f"{key} must contain '{{slug}}', got {value!r}")
+    try:
+        value.format(slug="x")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PlacePagesSettingsError(
+            f"{key} may only use the '{{slug}}' placeholder, got {value!r}"
+        ) from exc
+    if suffix and value and not value.endswith(suffix):
+        raise PlacePagesSettingsError(f"{key} must end with {suffix!r}, got {value!r}")
+
+
+def validate_settings(settings: MutableMapping[str, Any]) -> None:
+    """Fill in defaults and check the URL patterns; raise on a bad value."""
+    for key, value in DEFAULTS.items():
+        settings.setdefault(key, value)
+    for spec in KINDS:
+        p = spec.setting
+        _check_pattern(f"{p}_INDEX_URL", settings[f"{p}_INDEX_URL"], needs_slug=False, suffix=None)
+        _check_pattern(
+            f"{p}_INDEX_SAVE_AS", settings[f"{p}_INDEX_SAVE_AS"], needs_slug=False, suffix=".html"
+        )
+        if not settings[f"{p}_INDEX_SAVE_AS"]:
+            raise PlacePagesSettingsError(f"{p}_INDEX_SAVE_AS must not be empty")
+        _check_pattern(f"{p}_URL", settings[f"{p}_URL"], needs_slug=True, suffix=None)
+        _check_pattern(f"{p}_SAVE_AS", settings[f"{p}_SAVE_AS"], needs_slug=True, suffix=".html")
+        feed = settings[f"{p}_FEED_SAVE_AS"]
+        if feed:  # "" switches the per-place feeds of this kind off
+            _check_pattern(f"{p}_FEED_SAVE_AS", feed, needs_slug=True, suffix=".xml")
+    save_as = [settings[f"{spec.setting}_SAVE_AS"] for spec in KINDS]
+    if len(set(save_as)) != len(save_as):
+        raise PlacePagesSettingsError(
+            f"DIGEST_COUNTRY/CITY/REGION_SAVE_AS must differ from each other, got {save_as!r}"
+        )
+
+
+# --------------------------------------------------------------------------
+# Reading metadata
+# --------------------------------------------------------------------------
+def split_list(value: Any) -> list[str]:
+    """Split a contract list value on ',' (a repeated key arrives as a list)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    return [part.strip() for part in str(value).split(",")]
+
+
+def country_of(kind: str, code: str) -> str:
+    """The ISO2 country code a place code belongs to ("CN-SX" -> "CN")."""
+    if kind == "country":
+        return code
+    head, sep, _ = code.partition("-")
+    return head.upper() if sep and re.fullmatch(r"[A-Za-z]{2}", head) else ""
+
+
+def place_refs(
+    metadata: Mapping[str, Any], spec: KindSpec, source: str = ""
+) -> list[tuple[str, str]]:
+    """The (code, name) pairs an article carries for one kind, deduplicated.
+
+    When the names and codes lists differ in length the pairing cannot be
+    trusted: codes are dropped (with a warning) and places fall back to a key
+    made from the name, so they still get a page.
+    """
+    names = split_list(metadata.get(spec.names_key))
+    codes = split_list(metadata.get(spec.codes_key))
+    names = [n for n in names if n] if any(names) else []
+    codes = [c for c in codes if c] if any(codes) else []
+    if len(names) != len(codes):
+        if codes or names:
+            logger.warning(
+                "%s: %d %s but %d %s; ignoring the codes",
+                source or "article",
+                len(names),
+                spec.names_key,
+                len(codes),
+                spec.codes_key,
+            )
+        codes = ["~" + (slugify(name) or name) for name in names]
+    seen: set[str] = set()
+    refs: list[tuple[str, str]] = []
+    for name, code in zip(names, codes, strict=True):
+        key = code.upper() if spec.kind != "city" else code
+        if key not in seen:
+            seen.add(key)
+            refs.append((key, name))
+    return refs
+
+
+def newest_first_key(article: Any) -> tuple[float, str]:
+    date: datetime = article.date
+    return (-date.timestamp(), str(getattr(article, "slug", "")))
+
+
+# --------------------------------------------------------------------------
+# Building the index
+# --------------------------------------------------------------------------
+_APOSTROPHES = re.compile("['\u2018\u2019\u02bc`]")
+
+
+def place_slug(name: str) -> str:
+    """ASCII slug of a place name: "Lüliang" -> "luliang", "Xi'an" -> "xian"."""
+    return slugify(_APOSTROPHES.sub("", name))
+
+
+def assign_slugs(places: Iterable[Place]) -> None:
+    """Give every place a stable, unique ASCII slug.
+
+    The slug is the slugified name. Only when two places share it is a suffix
+    added, to every place in the clash, deterministically: the country code
+    (``valencia-es``, ``valencia-ve``), or the full code when that is not
+    enough. The result depends only on the set of places, not article order.
+    """
+    by_base: dict[str, list[Place]] = defaultdict(list)
+    for place in places:
+        base = place_slug(place.name) or slugify(place.code) or place.kind
+        by_base[base].append(place)
+    for base, group in by_base.items():
+        if len(group) == 1:
+            group[0].slug = base
+            continue
+        per_country: dict[str, int] = defaultdict(int)
+        for place in group:
+            per_country[place.country_code] += 1
+        for place in group:
+            if place.country_code and per_country[place.country_code] == 1:
+                place.slug = f"{base}-{slugify(place.country_code)}"
+            else:
+                place.slug = f"{base}-{slugify(place.code) or 'x'}"
+    # A suffixed slug could still equal another place's plain slug.
+    taken: set[str] = set()
+    for place in sorted(by_base_values(by_base), key=lambda p: (p.slug, p.code)):
+        slug, n = place.slug, 2
+        while slug in taken:
+            slug, n = f"{place.slug}-{n}", n + 1
+        place.slug = slug
+        taken.add(slug)
+
+
+def by_base_values(by_base: Mapping[str, list[Place]]) -> list[Place]:
+    return [place for group in by_base.values() for place in group]
+
+
+def sort_places(places: Iterable[Place]) -> list[Place]:
+    """Most articles first, then by name (case-insensitive), then slug."""
+    return sorted(places, key=lambda p: (-p.count, p.name.casefold(), p.slug))
+
+
+def group_by_country(places: Iterable[Place], countries: Mapping[str, Place]) -> list[PlaceGroup]:
+    """City or region places grouped by country, groups and members by name."""
+    groups: dict[str, list[Place]] = defaultdict(list)
+    for place in places:
+        groups[place.country_code].append(place)
+    result = []
+    for code, members in groups.items():
+        country = countries.get(code)
+        name = country.name if country else (code or "Other")
+        members_sorted = sorted(members, key=lambda p: (p.name.casefold(), p.slug))
+        result.append(PlaceGroup(code, name, country, members_sorted))
+    result.sort(key=lambda g: (g.country_name.casefold(), g.country_code))
+    return result
+
+
+def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> PlaceIndex:
+    """One pass over the articles: build all places and attach them to articles."""
+    found: dict[str, dict[str, Place]] = {spec.kind: {} for spec in KINDS}
+    for article in sorted(articles, key=newest_first_key):
+        source = str(getattr(article, "relative_source_path", "") or getattr(article, "slug", ""))
+        for spec in KINDS:
+            attached: list[Place] = []
+            places = found[spec.kind]
+            for code, name in place_refs(article.metadata, spec, source):
+                place = places.get(code)
+                if place is None:
+                    place = Place(spec.kind, name, code, country_of(spec.kind, code))
+                    places[code] = place
+                elif place.name != name:
+                    logger.warning(
+                        "%s: %s %s is named %r here but %r in a newer article; using %r",
+                        source,
+                        spec.kind,
+                        code,
+                        name,
+                        place.name,
+                        place.name,
+                    )
+                place.articles.append(article)
+                attached.append(place)
+            setattr(article, f"{spec.kind}_places", attached)
+
+    for spec in KINDS:
+        assign_slugs(found[spec.kind].values())
+        url, save_as = settings[f"{spec.setting}_URL"], settings[f"{spec.setting}_SAVE_AS"]
+        feed = settings[f"{spec.setting}_FEED_SAVE_AS"]
+        for place in found[spec.kind].values():
+            place.url = url.format(slug=place.slug)
+            place.save_as = save_as.format(slug=place.slug)
+            place.feed_url = feed.format(slug=place.slug) if feed else ""
+
+    countries = found["country"]
+    for spec in KINDS[1:]:
+        for place in found[spec.kind].values():
+            place.country = countries.get(place.country_code)
+    return PlaceIndex(
+        by_kind={spec.kind: sort_places(found[spec.kind].values()) for spec in KINDS},
+        groups={
+            "city": group_by_country(found["city"].values(), countries),
+            "region": group_by_country(found["region"].values(), countries),
+        },
+        index_urls={spec.kind: settings[f"{spec.setting}_INDEX_URL"] for spec in KINDS},
+    )
+
+
+# --------------------------------------------------------------------------
+# Writing pages
+# --------------------------------------------------------------------------
+def write_place_pages(
+    writer: Any,
+    context: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    index: PlaceIndex,
+    get_template: Callable[[str], Any],
+) -> None:
+    """Write every kind's index page and one (paginated) page per place."""
+    relative_urls = bool(settings.get("RELATIVE_URLS"))
+    for spec in KINDS:
+        places = index.by_kind[spec.kind]
+        index_url = settings[f"{spec.setting}_INDEX_URL"]
+        writer.write_file(
+            settings[f"{spec.setting}_INDEX_SAVE_AS"],
+            get_template(spec.plural),
+            context,
+            relative_urls=relative_urls,
+            place_kind=spec.kind,
+            places=places,
+            place_groups=index.groups.get(spec.kind, []),
+            page_url=index_url,
+            url=index_url,
+        )
+        template = get_template(spec.kind)
+        for place in places:
+            writer.write_file(
+                place.save_as,
+                template,
+                context,
+                relative_urls=relative_urls,
+                paginated={"articles": place.articles},
+                template_name=spec.kind,
+                url=place.url,
+                place=place,
+                place_kind=spec.kind,
+                articles=place.articles,
+                page_url=place.url,
+            )
+
+
+class PlacePagesGenerator(Generator):
+    """Builds the index after the articles are read; writes the pages."""
+
+    def generate_context(self) -> None:
+        articles = self.context.get("articles") or []
+        self.place_index = build_place_index(articles, self.settings)
+        self.context["place_index"] = self.place_index
+
+    def generate_output(self, writer: Any) -> None:
+        write_place_pages(writer, self.context, self.settings, self.place_index, self.get_template)
+
+
+# --------------------------------------------------------------------------
+# Pelican wiring
+# --------------------------------------------------------------------------
+def _on_initialized(pelican_obj: Any) -> None:
+    validate_settings(pelican_obj.settings)
+
+
+def _get_generators(pelican_obj: Any) -> type[Generator]:
+    return PlacePagesGenerator
+
+
+def register() -> None:
+    signals.initialized.connect(_on_initialized)
+    signals.get_generators.connect(_get_generators)
