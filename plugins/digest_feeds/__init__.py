@@ -103,10 +103,7 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
             fe.summary(summary)
         for name, scheme in item.categories:
             fe.category(term=clean_text(name), scheme=scheme)
-    if spec.format == "rss":
-        data = fg.rss_str(pretty=True)
-    else:
-        data = fg.atom_str(pretty=True)
+    data = fg.rss_str(pretty=True) if spec.format == "rss" else fg.atom_str(pretty=True)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(data)
@@ -118,9 +115,7 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
 def _check_feed_path(key: str, value: Any) -> None:
     if not isinstance(value, str):
         raise DigestFeedsSettingsError(f"{key} must be a string ('' to disable), got {value!r}")
-    if value and (
-        value.startswith("/") or ".." in value.split("/") or not value.endswith(".xml")
-    ):
+    if value and (value.startswith("/") or ".." in value.split("/") or not value.endswith(".xml")):
         raise DigestFeedsSettingsError(
             f"{key} must be a relative path ending in '.xml' (or ''), got {value!r}"
         )

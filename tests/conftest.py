@@ -1,0 +1,48 @@
+"""Fixtures for the Pelican site tests (tests/test_site.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "site_articles"
+# A project-site style address (with a path) catches links that ignore SITEURL.
+TEST_SITEURL = "https://digest.example.org/sub"
+# Small values so pagination and the feed cap are exercised by 9 articles.
+TEST_PAGINATION = 4
+TEST_FEED_MAX_ITEMS = 5
+
+# The plugins are plain modules in plugins/; make them importable for unit tests.
+if str(ROOT / "plugins") not in sys.path:
+    sys.path.insert(0, str(ROOT / "plugins"))
+
+
+def pelican_settings(output: Path, **overrides: Any) -> dict[str, Any]:
+    from pelican.settings import read_settings
+
+    override: dict[str, Any] = {
+        "PATH": str(SITE_FIXTURES),
+        "OUTPUT_PATH": str(output),
+        "SITEURL": TEST_SITEURL,
+        "DEFAULT_PAGINATION": TEST_PAGINATION,
+        "DIGEST_FEED_MAX_ITEMS": TEST_FEED_MAX_ITEMS,
+    }
+    override.update(overrides)
+    return read_settings(path=str(ROOT / "pelicanconf.py"), override=override)
+
+
+def build_site(output: Path, **overrides: Any) -> Path:
+    """Run a full Pelican build of the fixture articles into ``output``."""
+    from pelican import Pelican
+
+    Pelican(pelican_settings(output, **overrides)).run()
+    return output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site"))

@@ -1,0 +1,551 @@
+"""End-to-end tests of the Pelican site: settings, plugins, theme and feeds.
+
+One full build of tests/fixtures/site_articles (see conftest.py) is shared by
+the module; a few tests run their own build (determinism, dev mode, errors).
+Expectations are computed from the fixture Markdown headers directly, not from
+the plugins, so the tests check the plugins against the contract.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+from conftest import (
+    SITE_FIXTURES,
+    TEST_FEED_MAX_ITEMS,
+    TEST_PAGINATION,
+    TEST_SITEURL,
+    build_site,
+    pelican_settings,
+)
+
+
+# --------------------------------------------------------------------------
+# Reading the fixtures (independently of the plugins)
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fixture:
+    slug: str
+    title: str
+    date: datetime
+    meta: dict[str, str]
+
+    def names(self, key: str) -> list[str]:
+        return [v.strip() for v in self.meta.get(key, "").split(",") if v.strip()]
+
+    @property
+    def url(self) -> str:
+        return f"{TEST_SITEURL}/articles/{self.slug}/"
+
+
+def _read_fixture(path: Path) -> Fixture:
+    header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    meta = {}
+    for line in header.splitlines():
+        key, _, value = line.partition(":")
+        meta[key.strip().lower()] = value.strip()
+    return Fixture(meta["slug"], meta["title"], datetime.fromisoformat(meta["date"]), meta)
+
+
+FIXTURES = sorted(
+    (_read_fixture(p) for p in (SITE_FIXTURES / "articles").glob("*.md")),
+    key=lambda f: (-f.date.timestamp(), f.slug),
+)
+BY_SLUG = {f.slug: f for f in FIXTURES}
+
+# Place slugs the site must use (ASCII, collisions suffixed with the country).
+CITY_SLUGS = {
+    "CN-1803331": "luliang",
+    "IT-3177700": "cuneo",
+    "ES-2509954": "valencia-es",
+    "VE-3625549": "valencia-ve",
+    "HU-3052009": "gyor",
+    "CN-1790630": "xian",
+}
+
+
+def articles_with(key: str, code: str) -> list[str]:
+    """Slugs of fixture articles carrying ``code`` in ``key``, newest first."""
+    return [f.slug for f in FIXTURES if code in f.names(key)]
+
+
+# --------------------------------------------------------------------------
+# Reading the output
+# --------------------------------------------------------------------------
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def url_to_file(site: Path, url: str) -> Path:
+    """The output file an absolute site URL points at."""
+    assert url.startswith(TEST_SITEURL + "/"), url
+    rel = urlsplit(url[len(TEST_SITEURL) :]).path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return site / rel
+
+
+def listed_articles(page: Path) -> list[str]:
+    """Slugs of the articles listed (in order) on a list page."""
+    links = soup(page).select("ol.article-list article h2 a")
+    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in links]
+
+
+def all_pages_of(site: Path, first: Path) -> list[Path]:
+    """A paginated list's pages, following rel=next links."""
+    pages = [first]
+    while (nxt := soup(pages[-1]).select_one('nav.pagination a[rel="next"]')) is not None:
+        pages.append(url_to_file(site, nxt["href"]))
+        assert len(pages) < 50
+    return pages
+
+
+# --------------------------------------------------------------------------
+# Pages exist, raw input is ignored
+# --------------------------------------------------------------------------
+def test_fixture_sanity() -> None:
+    assert len(FIXTURES) == 9
+    assert any(f.meta["date_source"] == "fallback" for f in FIXTURES)
+    assert {"Lüliang", "Győr"} <= {c for f in FIXTURES for c in f.names("cities")}
+
+
+def test_expected_pages_exist(site: Path) -> None:
+    for rel in [
+        "index.html",
+        "404.html",
+        "about/index.html",
+        "archives/index.html",
+        "countries/index.html",
+        "cities/index.html",
+        "regions/index.html",
+        "theme/css/style.css",
+        "feeds/all.rss.xml",
+        "feeds/all.atom.xml",
+        ".nojekyll",
+    ]:
+        assert (site / rel).is_file(), rel
+    for fixture in FIXTURES:
+        page = site / "articles" / fixture.slug / "index.html"
+        assert page.is_file(), fixture.slug
+        assert soup(page).h1.get_text() == fixture.title
+    # One page (and feed) per distinct place code, no more.
+    for kind, plural, key in [
+        ("country", "countries", "country_codes"),
+        ("city", "cities", "city_ids"),
+        ("region", "regions", "region_codes"),
+    ]:
+        codes = {c for f in FIXTURES for c in f.names(key)}
+        pages = [p for p in (site / plural).iterdir() if p.is_dir()]
+        assert len(pages) == len(codes), kind
+        for page_dir in pages:
+            assert (page_dir / "index.html").is_file()
+            assert (page_dir / "feed.xml").is_file()
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", page_dir.name), page_dir.name
+
+
+def test_pelican_own_outputs_are_off(site: Path) -> None:
+    for rel in ["tag", "category", "author", "tags.html", "categories.html", "authors.html"]:
+        assert not (site / rel).exists(), rel
+    feeds = sorted(p.name for p in (site / "feeds").iterdir())
+    assert feeds == ["all.atom.xml", "all.rss.xml"]
+
+
+def test_raw_folder_is_never_published(site: Path) -> None:
+    assert not (site / "raw").exists()
+    article_dirs = {p.name for p in (site / "articles").iterdir()}
+    assert article_dirs == set(BY_SLUG)
+    for path in site.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "MUST NOT BE PUBLISHED" not in text, path
+
+
+# --------------------------------------------------------------------------
+# Links
+# --------------------------------------------------------------------------
+def test_every_internal_link_resolves(site: Path) -> None:
+    checked = 0
+    for page in html_files(site):
+        doc = soup(page)
+        ids = {tag["id"] for tag in doc.find_all(id=True)}
+        for tag in doc.find_all(["a", "link", "img", "script"]):
+            ref = tag.get("href") or tag.get("src")
+            if not ref:
+                continue
+            if ref.startswith("#"):
+                assert ref[1:] in ids, f"{page}: {ref}"
+                continue
+            # Every internal link is absolute under SITEURL (which has a path).
+            assert not ref.startswith("/"), f"{page}: root-relative {ref}"
+            if urlsplit(ref).netloc != urlsplit(TEST_SITEURL).netloc:
+                continue  # an original article's source
+            assert url_to_file(site, ref).is_file(), f"{page}: broken {ref}"
+            checked += 1
+    assert checked > 500
+
+
+def test_article_pages_link_to_their_places(site: Path) -> None:
+    for fixture in FIXTURES:
+        doc = soup(site / "articles" / fixture.slug / "index.html")
+        links = doc.select("article.article dl.places a")
+        names = [a.get_text() for a in links]
+        expected = fixture.names("countries") + fixture.names("cities") + fixture.names("regions")
+        assert names == expected, fixture.slug
+        for a in links:
+            assert url_to_file(site, a["href"]).is_file()
+    doc = soup(site / "articles" / "luliang-cuneo-sister-cities" / "index.html")
+    hrefs = {a.get_text(): a["href"] for a in doc.select("dl.places a")}
+    assert hrefs["Lüliang"] == f"{TEST_SITEURL}/cities/luliang/"
+    assert hrefs["Shanxi"] == f"{TEST_SITEURL}/regions/shanxi/"
+    assert hrefs["Italy"] == f"{TEST_SITEURL}/countries/italy/"
+
+
+def test_city_pages_list_exactly_their_articles(site: Path) -> None:
+    for city_id, slug in CITY_SLUGS.items():
+        page = site / "cities" / slug / "index.html"
+        listed = [s for p in all_pages_of(site, page) for s in listed_articles(p)]
+        assert listed == articles_with("city_ids", city_id), slug
+    assert listed_articles(site / "cities" / "luliang" / "index.html") == [
+        "cuneo-delegation-visits-luliang",
+        "luliang-cuneo-sister-cities",
+        "taiyuan-luliang-undated-exchange",
+    ]
+
+
+def test_same_name_cities_get_distinct_pages(site: Path) -> None:
+    spain = soup(site / "cities" / "valencia-es" / "index.html")
+    venezuela = soup(site / "cities" / "valencia-ve" / "index.html")
+    assert spain.h1.get_text() == venezuela.h1.get_text() == "Valencia"
+    assert "Spain" in spain.select_one(".kicker").get_text()
+    assert "Venezuela" in venezuela.select_one(".kicker").get_text()
+    assert not (site / "cities" / "valencia").exists()
+    # A name that is unique keeps its plain slug, even across kinds.
+    assert (site / "cities" / "hamburg").is_dir() and (site / "regions" / "hamburg").is_dir()
+
+
+def test_paginated_lists_cover_every_article_once(site: Path) -> None:
+    home_pages = all_pages_of(site, site / "index.html")
+    assert len(home_pages) == -(-len(FIXTURES) // TEST_PAGINATION)
+    assert home_pages[1] == site / "page" / "2" / "index.html"
+    home = [s for p in home_pages for s in listed_articles(p)]
+    assert home == [f.slug for f in FIXTURES]
+    china_pages = all_pages_of(site, site / "countries" / "china" / "index.html")
+    assert china_pages[1] == site / "countries" / "china" / "page" / "2" / "index.html"
+    china = [s for p in china_pages for s in listed_articles(p)]
+    assert china == articles_with("country_codes", "CN")
+
+
+# --------------------------------------------------------------------------
+# Index pages
+# --------------------------------------------------------------------------
+def test_countries_index_sorted_by_count_then_name(site: Path) -> None:
+    doc = soup(site / "countries" / "index.html")
+    rows = [
+        (li.a.get_text(), int(li.select_one(".count").get_text().split()[0]))
+        for li in doc.select("ul.place-list li")
+    ]
+    expected_counts: dict[str, int] = defaultdict(int)
+    for f in FIXTURES:
+        for name in f.names("countries"):
+            expected_counts[name] += 1
+    assert dict(rows) == expected_counts
+    assert rows == sorted(rows, key=lambda r: (-r[1], r[0]))
+    assert rows[0] == ("China", len(FIXTURES))
+
+
+def test_cities_index_grouped_by_country(site: Path) -> None:
+    doc = soup(site / "cities" / "index.html")
+    groups = {
+        section.h2.get_text(): [a.get_text() for a in section.select("li > a:first-child")]
+        for section in doc.select("section.place-group")
+    }
+    assert list(groups) == sorted(groups)
+    assert groups["Spain"] == ["Valencia"]
+    assert groups["Venezuela"] == ["Valencia"]
+    assert groups["Hungary"] == ["Győr"]
+    assert groups["China"] == sorted(groups["China"], key=str.casefold)
+    assert "Lüliang" in groups["China"] and "Taiyuan" in groups["China"]
+    city_count = len({c for f in FIXTURES for c in f.names("city_ids")})
+    assert sum(len(v) for v in groups.values()) == city_count
+
+
+def test_regions_index_lists_every_region(site: Path) -> None:
+    doc = soup(site / "regions" / "index.html")
+    names = sorted(a.get_text() for a in doc.select("section.place-group li > a:first-child"))
+    assert names == sorted({r for f in FIXTURES for r in f.names("regions")})
+
+
+# --------------------------------------------------------------------------
+# Article page details and HTML basics
+# --------------------------------------------------------------------------
+def test_article_page_shows_date_source_and_summary(site: Path) -> None:
+    doc = soup(site / "articles" / "luliang-cuneo-sister-cities" / "index.html")
+    fixture = BY_SLUG["luliang-cuneo-sister-cities"]
+    meta = doc.select_one("article.article header .meta")
+    assert meta.time["datetime"] == "2024-08-30T10:15:00+08:00"
+    assert "30 August 2024" in meta.get_text()
+    assert "uncertain" not in meta.get_text()
+    source = meta.find("a", string="China News Service")
+    assert source is not None and source["href"] == fixture.meta["url"]
+    assert doc.select_one("p.lede").get_text() == fixture.meta["summary"]
+    assert "Photo:" in doc.select_one("div.body").get_text()
+    # The contract's url is the source, not the page's own address.
+    canonical = doc.find("link", rel="canonical")["href"]
+    assert canonical == fixture.url
+
+
+def test_fallback_date_is_marked_uncertain(site: Path) -> None:
+    for fixture in FIXTURES:
+        doc = soup(site / "articles" / fixture.slug / "index.html")
+        uncertain = doc.select_one("article.article .meta .uncertain")
+        assert (uncertain is not None) == (fixture.meta["date_source"] == "fallback"), fixture.slug
+    undated = soup(site / "articles" / "taiyuan-luliang-undated-exchange" / "index.html")
+    assert "date uncertain" in undated.select_one(".meta").get_text()
+    assert undated.select_one(".meta a") is None  # no source, no url: nothing to link
+
+
+def test_untrusted_text_is_escaped(site: Path) -> None:
+    raw = (site / "articles" / "xian-silk-road-expo" / "index.html").read_text(encoding="utf-8")
+    assert "<with>" not in raw
+    assert "&lt;with&gt;" in raw
+    assert soup(site / "articles" / "xian-silk-road-expo" / "index.html").h1.get_text() == (
+        BY_SLUG["xian-silk-road-expo"].title
+    )
+
+
+def test_html_basics_on_every_page(site: Path) -> None:
+    for page in html_files(site):
+        text = page.read_text(encoding="utf-8")
+        doc = soup(page)
+        assert text.startswith("<!DOCTYPE html>"), page
+        assert doc.html["lang"] == "en", page
+        assert doc.find("meta", charset=True) is not None
+        assert doc.find("meta", attrs={"name": "viewport"}) is not None
+        assert doc.title and doc.title.get_text().strip(), page
+        assert len(doc.find_all("h1")) == 1, page
+        skip = doc.find("a", class_="skip-link")
+        assert skip is not None and skip["href"] == "#main"
+        assert doc.find("main", id="main") is not None
+        ids = [tag["id"] for tag in doc.find_all(id=True)]
+        assert len(ids) == len(set(ids)), page
+        canonical = doc.find_all("link", rel="canonical")
+        if page.name == "404.html":
+            assert canonical == []
+        else:
+            assert len(canonical) == 1 and canonical[0]["href"].startswith(TEST_SITEURL + "/")
+            assert url_to_file(site, canonical[0]["href"]) == page, page
+        assert "http://" not in text.replace("http://www.example.com", ""), page  # no CDN
+
+
+def test_every_page_links_its_feeds_in_head(site: Path) -> None:
+    for page in html_files(site):
+        head = soup(page).head
+        rss = [link["href"] for link in head.find_all("link", type="application/rss+xml")]
+        atom = [link["href"] for link in head.find_all("link", type="application/atom+xml")]
+        assert f"{TEST_SITEURL}/feeds/all.rss.xml" in rss, page
+        assert f"{TEST_SITEURL}/feeds/all.atom.xml" in atom, page
+        for link in head.find_all("link", rel="alternate"):
+            assert url_to_file(site, link["href"]).is_file()
+    for plural in ("countries", "cities", "regions"):
+        for page_dir in (site / plural).iterdir():
+            if not page_dir.is_dir():
+                continue
+            doc = soup(page_dir / "index.html")
+            own = f"{TEST_SITEURL}/{plural}/{page_dir.name}/feed.xml"
+            assert own in [link["href"] for link in doc.head.find_all("link", rel="alternate")]
+            subscribe = doc.find("a", string="Subscribe (RSS)")
+            assert subscribe is not None and subscribe["href"] == own
+        index = soup(site / plural / "index.html")
+        assert index.find("a", string="Subscribe (RSS)") is not None
+
+
+def test_stylesheet_is_self_contained() -> None:
+    css = (
+        Path(__file__).resolve().parents[1] / "theme" / "static" / "css" / "style.css"
+    ).read_text()
+    assert "prefers-color-scheme: dark" in css
+    assert "@import" not in css and "url(" not in css
+
+
+# --------------------------------------------------------------------------
+# Feeds
+# --------------------------------------------------------------------------
+def parse_feed(path: Path) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(path.read_bytes())
+    assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+    return parsed
+
+
+def test_every_feed_parses_cleanly(site: Path) -> None:
+    feeds = sorted(site.rglob("*.xml"))
+    assert len(feeds) > 30
+    for path in feeds:
+        parsed = parse_feed(path)
+        assert parsed.entries, path
+        self_links = [lk.href for lk in parsed.feed.links if lk.rel == "self"]
+        assert self_links == [f"{TEST_SITEURL}/{path.relative_to(site).as_posix()}"], path
+
+
+def test_site_rss_feed_items(site: Path) -> None:
+    parsed = parse_feed(site / "feeds" / "all.rss.xml")
+    assert parsed.version == "rss20"
+    newest = FIXTURES[:TEST_FEED_MAX_ITEMS]
+    assert [e.guid for e in parsed.entries] == [f.url for f in newest]
+    for entry, fixture in zip(parsed.entries, newest, strict=True):
+        assert entry.link == fixture.url
+        assert entry.title == fixture.title
+        assert entry.summary == fixture.meta["summary"]
+        assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == fixture.date
+        expected_terms = (
+            fixture.names("countries") + fixture.names("cities") + fixture.names("regions")
+        )
+        assert [t.term for t in entry.tags] == expected_terms
+    guids = ElementTree.parse(site / "feeds" / "all.rss.xml").getroot().iter("guid")
+    assert [(g.text, g.get("isPermaLink")) for g in guids] == [(f.url, "true") for f in newest]
+    # lastBuildDate is the newest item's date, with its own offset: not the build time.
+    text = (site / "feeds" / "all.rss.xml").read_text(encoding="utf-8")
+    assert "<lastBuildDate>Wed, 02 Oct 2024 16:40:00 +0800</lastBuildDate>" in text
+    assert parsed.feed.link == f"{TEST_SITEURL}/"
+
+
+def test_site_atom_feed(site: Path) -> None:
+    parsed = parse_feed(site / "feeds" / "all.atom.xml")
+    assert parsed.version == "atom10"
+    assert [e.id for e in parsed.entries] == [f.url for f in FIXTURES[:TEST_FEED_MAX_ITEMS]]
+    assert datetime(*parsed.feed.updated_parsed[:6], tzinfo=UTC) == FIXTURES[0].date
+
+
+def test_place_feeds_carry_exactly_their_articles(site: Path) -> None:
+    for city_id, slug in CITY_SLUGS.items():
+        parsed = parse_feed(site / "cities" / slug / "feed.xml")
+        expected = articles_with("city_ids", city_id)[:TEST_FEED_MAX_ITEMS]
+        assert [e.guid for e in parsed.entries] == [BY_SLUG[s].url for s in expected]
+        assert parsed.feed.link == f"{TEST_SITEURL}/cities/{slug}/"
+    venezuela = (site / "countries" / "venezuela" / "feed.xml").read_text(encoding="utf-8")
+    assert "<pubDate>Mon, 03 Jun 2024 09:00:00 -0400</pubDate>" in venezuela
+    china = parse_feed(site / "countries" / "china" / "feed.xml")
+    assert len(china.entries) == TEST_FEED_MAX_ITEMS  # capped
+
+
+def test_write_feed_strips_xml_invalid_characters(tmp_path: Path) -> None:
+    from digest_feeds import FeedItem, FeedSpec, clean_text, write_feed
+
+    assert clean_text("a\x00b\x0bc\x1f\ufffed\te") == "abcd\te"
+    when = datetime(2024, 8, 30, 10, 15, tzinfo=UTC)
+    item = FeedItem("Bad\x01 title", "https://x.test/a/", when, "Sum\x08mary", (("Győr", ""),))
+    spec = FeedSpec("rss", "Feed\x02", "Desc", "https://x.test/", "https://x.test/f.xml")
+    write_feed(str(tmp_path / "f.xml"), spec, [item])
+    parsed = parse_feed(tmp_path / "f.xml")
+    assert parsed.entries[0].title == "Bad title"
+    assert parsed.entries[0].summary == "Summary"
+    empty = FeedSpec("atom", "Empty", "", "https://x.test/", "https://x.test/e.xml")
+    write_feed(str(tmp_path / "e.xml"), empty, [])
+    assert "<updated>1970-01-01T00:00:00+00:00</updated>" in (tmp_path / "e.xml").read_text()
+
+
+# --------------------------------------------------------------------------
+# Slugs (unit level)
+# --------------------------------------------------------------------------
+def test_slugs_are_ascii_unique_and_order_independent() -> None:
+    from place_pages import Place, assign_slugs
+
+    def make() -> list[Place]:
+        return [
+            Place("city", "Valencia", "VE-3625549", "VE"),
+            Place("city", "Lüliang", "CN-1803331", "CN"),
+            Place("city", "Valencia", "ES-2509954", "ES"),
+            Place("city", "Győr", "HU-3052009", "HU"),
+            Place("city", "Xi'an", "CN-1790630", "CN"),
+            Place("city", "Springfield", "US-4409896", "US"),
+            Place("city", "Springfield", "US-4250542", "US"),
+        ]
+
+    first, second = make(), make()
+    assign_slugs(first)
+    assign_slugs(list(reversed(second)))
+    slugs = {(p.name, p.code): p.slug for p in first}
+    assert slugs == {(p.name, p.code): p.slug for p in second}
+    assert slugs[("Valencia", "ES-2509954")] == "valencia-es"
+    assert slugs[("Valencia", "VE-3625549")] == "valencia-ve"
+    assert slugs[("Lüliang", "CN-1803331")] == "luliang"
+    assert slugs[("Győr", "HU-3052009")] == "gyor"
+    assert slugs[("Xi'an", "CN-1790630")] == "xian"
+    assert slugs[("Springfield", "US-4409896")] == "springfield-us-4409896"
+    assert len(set(slugs.values())) == len(slugs)
+
+
+def test_mismatched_codes_fall_back_to_names() -> None:
+    from place_pages import KIND_BY_NAME, place_refs
+
+    meta = {"cities": "Lüliang, Cuneo", "city_ids": "CN-1803331"}
+    refs = place_refs(meta, KIND_BY_NAME["city"])
+    assert [name for _, name in refs] == ["Lüliang", "Cuneo"]
+    assert place_refs({"cities": "", "city_ids": ""}, KIND_BY_NAME["city"]) == []
+    dup = {"countries": "China, Italy, China", "country_codes": "CN, IT, cn"}
+    assert place_refs(dup, KIND_BY_NAME["country"]) == [("CN", "China"), ("IT", "Italy")]
+
+
+# --------------------------------------------------------------------------
+# Whole builds
+# --------------------------------------------------------------------------
+def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+    again = build_site(tmp_path / "again")
+    first = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert first == second
+    _, mismatch, errors = filecmp.cmpfiles(site, again, [str(p) for p in first], shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_dev_build_uses_dev_siteurl_for_feeds(tmp_path: Path) -> None:
+    out = build_site(tmp_path / "dev", SITEURL="", DIGEST_CNAME="digest.example.org")
+    rss = parse_feed(out / "feeds" / "all.rss.xml")
+    assert rss.entries[0].link == f"http://localhost:8000/articles/{FIXTURES[0].slug}/"
+    home = soup(out / "index.html")
+    assert home.find("a", class_="site-title")["href"] == "/"
+    assert (out / "CNAME").read_text() == "digest.example.org\n"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DIGEST_FEED_MAX_ITEMS": 0}, "DIGEST_FEED_MAX_ITEMS"),
+        ({"DIGEST_FEED_DEV_SITEURL": "localhost:8000"}, "DIGEST_FEED_DEV_SITEURL"),
+        ({"DIGEST_CITY_URL": "cities/"}, "DIGEST_CITY_URL"),
+        ({"DIGEST_REGION_SAVE_AS": "regions/{name}.html"}, "DIGEST_REGION_SAVE_AS"),
+        ({"DIGEST_COUNTRY_FEED_SAVE_AS": "countries/{slug}.rss"}, "DIGEST_COUNTRY_FEED_SAVE_AS"),
+        ({"DIGEST_CNAME": "https://digest.example.org/"}, "DIGEST_CNAME"),
+    ],
+)
+def test_bad_settings_stop_the_build(tmp_path: Path, override: dict, message: str) -> None:
+    from pelican import Pelican
+
+    with pytest.raises(ValueError, match=message):
+        Pelican(pelican_settings(tmp_path / "bad", **override))
+
+
+def test_publishconf_requires_siteurl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pelican.settings import read_settings
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv("SITEURL", raising=False)
+    with pytest.raises(RuntimeError, match="SITEURL"):
+        read_settings(path=str(root / "publishconf.py"))
+    monkeypatch.setenv("SITEURL", "https://example.github.io/digest/")
+    settings = read_settings(path=str(root / "publishconf.py"))
+    assert settings["SITEURL"] == "https://example.github.io/digest"
+    assert settings["RELATIVE_URLS"] is False
