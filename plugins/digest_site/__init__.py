@@ -5,6 +5,8 @@
   of the article's own URL. Before the article object is created, the key is
   moved to ``source_url`` (kept only when it is an http(s) URL), so
   ``article.url`` stays the digest's permalink.
+* Pelican's tag/category/author lists are emptied when their pages are off
+  (their per-term filtering is quadratic in the number of articles).
 * GitHub Pages extras at the end of the build: a ``CNAME`` file when
   ``DIGEST_CNAME`` is set, and an empty ``.nojekyll`` when ``DIGEST_NOJEKYLL``.
 """
@@ -76,6 +78,23 @@ def write_pages_extras(output_path: str, cname: str, nojekyll: bool) -> None:
             pass
 
 
+def drop_unwritten_taxonomies(generator: Any) -> None:
+    """Empty Pelican's tag/category/author lists when their pages are off.
+
+    Pelican filters ``dates`` per tag, category and author even when it writes
+    no page for them, which is quadratic in the number of articles (every
+    article shares the one default category). The digest's taxonomies are
+    places (plugins/place_pages), so there is nothing to lose.
+    """
+    settings = generator.settings
+    if not settings.get("TAG_SAVE_AS"):
+        generator.tags = {}
+    if not settings.get("CATEGORY_SAVE_AS"):
+        generator.categories = []
+    if not settings.get("AUTHOR_SAVE_AS"):
+        generator.authors = []
+
+
 def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
 
@@ -94,4 +113,5 @@ def _on_finalized(pelican_obj: Any) -> None:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.article_generator_context.connect(_on_article_context)
+    signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
     signals.finalized.connect(_on_finalized)
