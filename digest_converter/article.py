@@ -11,7 +11,16 @@ from pathlib import Path
 from slugify import slugify
 
 from . import __version__
-from .dates import CHINA_TZ, ReadDate, fallback_date, find_month_day, infer_year, parse_date_string
+from .dates import (
+    CHINA_TZ,
+    DatePrecision,
+    ReadDate,
+    assume_year,
+    fallback_date,
+    find_month_day,
+    infer_year,
+    parse_date_string,
+)
 from .extract import Extracted, canonical_outlet, parse_html, parse_text
 from .gazetteer import Place, load_gazetteer
 from .places import tag_places
@@ -21,6 +30,9 @@ MAX_TITLE_CHARS = 120
 MAX_SUMMARY_CHARS = 300
 MAX_SLUG_CHARS = 80
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LEAD_DATE = re.compile(
+    r"^(?:On|From|Since|As of)\s+(?:the\s+(?:morning|afternoon|evening)\s+of\s+)?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z\"“])")
 
 
@@ -96,19 +108,28 @@ def read_date(extracted: Extracted, sidecar: Sidecar | None, mtime: float, today
         parsed = parse_date_string(candidate, today)
         if parsed:
             return ReadDate(parsed[0], "page", parsed[1])
+    month_day = None
     if extracted.dateline:
         month_day = find_month_day(extracted.dateline.month_day)
-        if month_day:
-            month, day = month_day
-            inferred = infer_year(extracted.body_text, month, day, today)
-            if inferred:
-                year, reason = inferred
-                try:
-                    value = datetime(year, month, day, tzinfo=CHINA_TZ)
-                except ValueError:
-                    value = None
-                if value is not None:
-                    return ReadDate(value, "text", "year-inferred", f"year {year} inferred from {reason}")
+    if month_day is None and extracted.paragraphs:
+        # A lead that opens with its date: "On May 13, a video conference was held ..."
+        lead = LEAD_DATE.match(extracted.paragraphs[0])
+        month_day = find_month_day(lead.group(0)) if lead else None
+    if month_day:
+        month, day = month_day
+        inferred = infer_year(extracted.body_text, month, day, today)
+        if inferred:
+            year, reason = inferred
+            precision: DatePrecision = "year-inferred"
+            note = f"year {year} inferred from {reason}"
+        else:
+            year = assume_year(month, day, mtime)
+            precision = "year-assumed"
+            note = f"the text gives no year; {year} assumed from the file's date"
+        try:
+            return ReadDate(datetime(year, month, day, tzinfo=CHINA_TZ), "text", precision, note)
+        except ValueError:
+            pass
     return fallback_date(mtime)
 
 

@@ -12,8 +12,10 @@ from .datafiles import load_yaml
 DateSource = Literal["sidecar", "page", "text", "fallback"]
 # "day": the source gave year, month and day; "month": year and month only;
 # "year-inferred": month and day from the text, year worked out from context;
-# "none": no date could be read (a fallback date stands in).
-DatePrecision = Literal["day", "month", "year-inferred", "none"]
+# "year-assumed": month and day from the text, no year anywhere: the latest such
+# day on or before the raw file's date is assumed; "none": no date could be read
+# (a fallback date stands in).
+DatePrecision = Literal["day", "month", "year-inferred", "year-assumed", "none"]
 
 # News pages about Chinese places print times in China Standard Time.
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -144,6 +146,20 @@ def infer_year(text: str, month: int, day: int, today: date) -> tuple[int, str] 
     if years:
         return max(years), "the latest year the text names"
     return None
+
+
+def assume_year(month: int, day: int, mtime: float) -> int:
+    """The latest year in which month/day falls on or before the file's date."""
+    reference = datetime.fromtimestamp(mtime, tz=UTC).date()
+    year = reference.year
+    while year > reference.year - 8:
+        try:
+            if date(year, month, day) <= reference:
+                return year
+        except ValueError:  # 29 February
+            pass
+        year -= 1
+    return reference.year
 
 
 def fallback_date(mtime: float) -> ReadDate:

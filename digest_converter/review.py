@@ -26,8 +26,8 @@ def review_items(dest: Path) -> list[str]:
         reasons: list[str] = []
         if meta.get("date_source") == "fallback":
             reasons.append("date unknown")
-        elif meta.get("date_precision") == "year-inferred":
-            reasons.append("year inferred")
+        elif meta.get("date_precision") in ("year-inferred", "year-assumed"):
+            reasons.append(f"date {meta['date_precision']}")
         if not meta.get("countries") or not (meta.get("cities") or meta.get("regions")):
             reasons.append("few or no places")
         reasons += [w.strip() for w in meta.get("warnings", "").split(";")
