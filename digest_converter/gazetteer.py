@@ -62,6 +62,7 @@ class Place:
     population: int = 0
     latitude: float | None = None
     longitude: float | None = None
+    level: int = 0  # regions: 1 for first-level units, 2 for provinces inside them
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,8 @@ def _build_regions(gaz: Gazetteer) -> None:
             continue
         names = _as_names(curated.get(sub.code))
         display = names[0] if names else _english_subdivision_name(sub.name)
-        place = Place("region", sub.code, display, sub.country_code)
+        place = Place("region", sub.code, display, sub.country_code,
+                      level=1 if sub.parent_code is None else 2)
         gaz._add_place(place)
         for name in {display, *names, _english_subdivision_name(sub.name), sub.name}:
             if name and is_latin(name):

@@ -43,6 +43,8 @@ NAME_PARTICLES = frozenset("de do dos da das del della di du des la le van von y
 WELL_KNOWN_POPULATION = 1_000_000
 # Chinese towns smaller than this need a name-strength match and a cue word.
 SMALL_CN_TOWN = 60_000
+# A city this large beats a first-level region of the same name (Siem Reap).
+SIZEABLE_CITY = 50_000
 # Another city of the same name this large makes a bare name ambiguous.
 AMBIGUOUS_POPULATION = 100_000
 
@@ -65,9 +67,12 @@ class Mention:
     cue: str | None = None  # "city", "region", "county" or None
     sentence_start: bool = False
     person_like: bool = False
+    feature: bool = False  # part of a river's, a building's or a firm's name
+    titled: bool = False  # after a title or a Chinese surname: surely a person
     hint: str | None = None  # a country the words around the name point to
     before_name: bool = False  # followed by a capitalised unknown word ("Austin Whitfield")
     article_cue: str | None = None  # the cue the same name gets elsewhere in the article
+    after_the: bool = False  # preceded by a lower-case "the"
 
 
 @dataclass(slots=True)
@@ -144,9 +149,11 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             i += 1
             continue
         best.cue = _cue(tokens, best, words)
-        best.person_like = _person_like(tokens, best, words, gaz) or _not_a_place(tokens, best, words)
+        best.person_like = _person_like(tokens, best, words, gaz)
+        best.feature = _not_a_place(tokens, best, words)
         best.hint = _country_hint(text, tokens, best, gaz)
         best.before_name = _before_name(text, tokens, best, gaz)
+        best.after_the = i > 0 and tokens[i - 1].text == "the"
         mentions.append(best)
         i = best.last + 1
     return mentions
@@ -207,6 +214,7 @@ def _person_like(tokens: list[Token], mention: Mention, words: dict[str, frozens
     if prev.end + 1 < tokens[mention.first].start:  # punctuation between them
         return False
     if prev.text in words["titles"] or prev.text in words["chinese_surnames"]:
+        mention.titled = True
         return True
     if prev.text in words["function_words"]:
         return False
@@ -252,7 +260,7 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
     place = hit.place
     key = fold(mention.text)
     common = gaz.is_common_word(key) or gaz.is_common_word(fold(place.name))
-    if mention.person_like:
+    if mention.person_like or mention.feature:
         return False
     if common and (mention.sentence_start or mention.text.isupper()) and mention.cue is None:
         return False
@@ -283,29 +291,52 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
 
 def _rank(hit: NameHit, mention: Mention, countries: set[str], elsewhere: set[str]) -> tuple:
     place = hit.place
-    wanted = mention.cue
-    if wanted == "county":
-        wanted = "city" if place.country == "CN" else "region"
-    if wanted is None:
-        # A bare Chinese name is the province (Jilin); a bare foreign one is the city
-        # when the city is sizeable (Siem Reap), else the region (Indiana).
-        wanted = mention.article_cue or ("region" if place.country == "CN" else "city")
     return (
         mention.hint is None or place.country == mention.hint,
         place.key in elsewhere,
         place.country in countries or place.country == "CN",
+        place.kind == _wanted_kind(mention, place.country),
         STRENGTH_RANK[hit.strength],
-        place.kind == wanted,
         place.population,
     )
 
 
+def _wanted_kind(mention: Mention, country: str) -> str:
+    """City or region, when one name is both in one country.
+
+    Cue words decide ("X City", "province of X"), here or elsewhere in the
+    article. Bare, a Chinese name is the province (Jilin); a foreign one is the
+    city when the city is known by that very name and is sizeable (Siem Reap,
+    Putrajaya) or the region is only a second-level province (Venice), else the
+    first-level region (Indiana, Pahang).
+    """
+    cue = mention.cue or mention.article_cue
+    if cue == "county":
+        return "city" if country == "CN" else "region"
+    if cue:
+        return cue
+    if country == "CN":
+        return "region"
+    regions = [h for h in mention.hits if h.place.kind == "region" and h.place.country == country]
+    if not regions or all(h.place.level >= 2 for h in regions):
+        return "city"
+    sizeable = any(h.place.kind == "city" and h.place.country == country and h.strength == "name"
+                   and h.place.population >= SIZEABLE_CITY for h in mention.hits)
+    return "city" if sizeable else "region"
+
+
 def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
     """Turn mentions into one set of places, with country evidence first."""
+    # A name once used for a person is that person everywhere ("Mayor Tanabe ... Tanabe said").
+    people = {fold(m.text) for m in mentions if m.titled}
+    for mention in mentions:
+        if fold(mention.text) in people:
+            mention.person_like = True
     explicit: set[str] = set()
     for mention in mentions:
         kinds = {hit.place.kind for hit in mention.hits}
-        if kinds == {"country"} and not mention.person_like:
+        if kinds == {"country"} and not mention.person_like and not mention.feature and not (
+                mention.before_name and all(h.strength == "name" for h in mention.hits)):
             explicit.update(hit.place.key for hit in mention.hits)
     _spread_cues(mentions)
     countries = set(explicit)
@@ -337,6 +368,7 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
         if mention.hits and all(h.strength != "name" for h in mention.hits if h.place.key == place.key):
             weak.add(f"{place.name} (from {mention.text!r})")
         {"country": tags.countries, "region": tags.regions, "city": tags.cities}[place.kind].append(place)
+    tags.cities = _merge_spellings(tags.cities)
     for code in sorted(countries - {p.key for p in tags.countries}):
         country = gaz.country(code)
         if country is not None:
@@ -370,8 +402,13 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: se
             if in_article and _region_beats_country(in_article[0], country_hits, countries):
                 return in_article[0].place
         best_country = max(country_hits, key=lambda h: STRENGTH_RANK[h.strength])
-        return None if mention.person_like else best_country.place
+        if mention.person_like or mention.feature or mention.before_name:
+            return None  # "Georgia Lindner" is a person
+        return best_country.place
     allowed = [h for h in other if _allowed(h, mention, countries, gaz)]
+    if mention.after_the and mention.cue is None:
+        # "the Amur", "the Rhine": a bare region name after "the" is a river or an area.
+        allowed = [h for h in allowed if h.place.kind != "region"]
     if not {"region", "county"} & {mention.cue, mention.article_cue}:
         # Capitals that are also first-level units (Ulaanbaatar, Shymkent) are cities;
         # a bare Chinese name stays the province (Jilin).
@@ -387,6 +424,30 @@ def _region_beats_country(region: NameHit, country_hits: Iterable[NameHit], coun
     """A name that is both a country and a region of another named country."""
     named_elsewhere = region.place.country in countries
     return named_elsewhere and all(c.strength != "demonym" for c in country_hits)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def _merge_spellings(cities: list[Place]) -> list[Place]:
+    """ "Siem Reap" and "Siem Reab" in one country are one city spelled two ways: keep the larger."""
+    kept: list[Place] = []
+    for city in sorted(cities, key=lambda p: -p.population):
+        key = fold(city.name)
+        if len(key) >= 6 and any(k.country == city.country and _one_edit_apart(key, fold(k.name))
+                                 for k in kept):
+            continue
+        kept.append(city)
+    order = {c.key: i for i, c in enumerate(cities)}
+    return sorted(kept, key=lambda p: order[p.key])
 
 
 def tag_places(text: str, gaz: Gazetteer) -> PlaceTags:
