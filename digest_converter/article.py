@@ -76,11 +76,20 @@ def headline_from_lead(paragraphs: list[str]) -> str | None:
             if len(sentence.split()) < 4:
                 continue
             if len(sentence) > MAX_TITLE_CHARS:
-                clause = re.split(r",\s|\s(?:which|who|where|as|after|during|to promote)\s", sentence)[0]
-                sentence = clause if 4 <= len(clause.split()) and len(clause) <= MAX_TITLE_CHARS else \
-                    sentence[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
+                sentence = _shorten(sentence)
             return sentence[:1].upper() + sentence[1:]
     return None
+
+
+def _shorten(sentence: str) -> str:
+    """Cut a long lead sentence at the last clause boundary that fits, else at a word."""
+    cut = sentence[:MAX_TITLE_CHARS + 1]
+    boundaries = [m.start() for m in re.finditer(r",\s|\s(?:which|who|where|as|after|during|to)\s", cut)]
+    for end in reversed(boundaries):
+        clause = sentence[:end].strip()
+        if len(clause.split()) >= 8:
+            return clause
+    return cut.rsplit(" ", 1)[0].rstrip(",;: ")
 
 
 def summarise(paragraphs: list[str], description: str | None) -> str:

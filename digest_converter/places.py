@@ -187,6 +187,11 @@ def _country_hint(text: str, tokens: list[Token], mention: Mention, gaz: Gazette
 
 
 def _cue(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]) -> str | None:
+    own_last = tokens[mention.last].text if mention.last > mention.first else ""
+    if own_last in words["city_words"]:
+        return "city"  # the name itself ends in "City": "Jilin City"
+    if own_last in words["region_words"]:
+        return "region"
     after = tokens[mention.last + 1].text if mention.last + 1 < len(tokens) else ""
     if after in words["city_words"]:
         return "city"
