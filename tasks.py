@@ -27,11 +27,13 @@ def _convert(source: Path, dest: Path, force: bool = False, quiet: bool = False)
     return convert_main(args)
 
 
-@task(help={
-    "source": "folder of raw articles (.txt, .html, .json sidecars); default content/raw",
-    "dest": "folder for the Markdown articles; default content/articles",
-    "force": "redo every article, even unchanged and hand-edited ones",
-})
+@task(
+    help={
+        "source": "folder of raw articles (.txt, .html, .json sidecars); default content/raw",
+        "dest": "folder for the Markdown articles; default content/articles",
+        "force": "redo every article, even unchanged and hand-edited ones",
+    }
+)
 def convert(c: Context, source: str = str(RAW), dest: str = str(ARTICLES), force: bool = False) -> None:
     """Convert raw articles to tagged Markdown, printing a warning line per article that needs one."""
     code = _convert(Path(source), Path(dest), force=force)
@@ -47,10 +49,12 @@ def report(c: Context, dest: str = str(ARTICLES)) -> None:
     convert_main(["report", "--dest", dest])
 
 
-@task(help={
-    "publish": "build for the web with publishconf.py (SITEURL from the environment)",
-    "output": "folder for the built site; default output/",
-})
+@task(
+    help={
+        "publish": "build for the web with publishconf.py (SITEURL from the environment)",
+        "output": "folder for the built site; default output/",
+    }
+)
 def build(c: Context, publish: bool = False, output: str = str(OUTPUT)) -> None:
     """Convert new or changed raw articles, then build the site with Pelican into output/."""
     code = _convert(RAW, ARTICLES, quiet=True)
@@ -63,6 +67,7 @@ def build(c: Context, publish: bool = False, output: str = str(OUTPUT)) -> None:
 
 def _watch_raw(stop: threading.Event, interval: float = 2.0) -> None:
     """Re-run the converter whenever a raw file changes; Pelican's autoreload does the rest."""
+
     def snapshot() -> dict[str, float]:
         return {str(p): p.stat().st_mtime for p in RAW.rglob("*") if p.is_file()}
 
@@ -82,8 +87,11 @@ def serve(c: Context, port: int = 8000) -> None:
     watcher = threading.Thread(target=_watch_raw, args=(stop,), daemon=True)
     watcher.start()
     try:
-        c.run(f'"{PY}" -m pelican --settings "{ROOT / "pelicanconf.py"}" --output "{OUTPUT}" '
-              f'--autoreload --listen --port {port} --bind 127.0.0.1 "{ROOT / "content"}"', pty=False)
+        c.run(
+            f'"{PY}" -m pelican --settings "{ROOT / "pelicanconf.py"}" --output "{OUTPUT}" '
+            f'--autoreload --listen --port {port} --bind 127.0.0.1 "{ROOT / "content"}"',
+            pty=False,
+        )
     finally:
         stop.set()
 
@@ -107,8 +115,9 @@ def clean(c: Context) -> None:
 
 
 @task(help={"gold": "gold labels (JSON)", "source": "raw articles of that gold file"})
-def accuracy(c: Context, gold: str = str(ROOT.parent / "shared" / "corpus" / "dev" / "gold.json"),
-             source: str = "") -> None:
+def accuracy(
+    c: Context, gold: str = str(ROOT.parent / "shared" / "corpus" / "dev" / "gold.json"), source: str = ""
+) -> None:
     """Convert a labelled corpus into a temporary folder and print its accuracy figures."""
     import tempfile
 

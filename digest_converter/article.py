@@ -32,7 +32,8 @@ MAX_SLUG_CHARS = 80
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LEAD_DATE = re.compile(
     r"^(?:On|From|Since|As of)\s+(?:the\s+(?:morning|afternoon|evening)\s+of\s+)?"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b")
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z\"“])")
 
 
@@ -83,7 +84,7 @@ def headline_from_lead(paragraphs: list[str]) -> str | None:
 
 def _shorten(sentence: str) -> str:
     """Cut a long lead sentence at the last clause boundary that fits, else at a word."""
-    cut = sentence[:MAX_TITLE_CHARS + 1]
+    cut = sentence[: MAX_TITLE_CHARS + 1]
     boundaries = [m.start() for m in re.finditer(r",\s|\s(?:which|who|where|as|after|during|to)\s", cut)]
     for end in reversed(boundaries):
         clause = sentence[:end].strip()

@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.quiet:
         result.outcomes = [o for o in result.outcomes if o.status == "error"] + [
-            o for o in result.outcomes if o.status != "error"]
+            o for o in result.outcomes if o.status != "error"
+        ]
         for o in result.outcomes:
             o.warnings = []
     print_report(result)

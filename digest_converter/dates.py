@@ -23,12 +23,35 @@ EARLIEST_YEAR = 1950
 LATEST_YEAR_AHEAD = 1  # a page may be dated at most one year after today
 
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
-    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
-    "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
-_MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 
 ISO_DATETIME = re.compile(
@@ -73,8 +96,15 @@ def parse_date_string(text: str, today: date) -> tuple[datetime, DatePrecision] 
     if found:
         year, month, day, hour, minute, second, zone = found.groups()
         try:
-            value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                             int(second or 0), tzinfo=_tz(zone))
+            value = datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                tzinfo=_tz(zone),
+            )
         except ValueError:
             return None
         return (value, "day") if plausible(value.year, today) else None
@@ -124,21 +154,32 @@ def infer_year(text: str, month: int, day: int, today: date) -> tuple[int, str] 
     "the Nth anniversary of ... established/signed in YYYY"; a year the text says
     is "this year"; else the latest plausible year the text names.
     """
-    relations = {str(k).lower(): int(v) for k, v in
-                 (load_yaml("diplomatic_relations.yaml").get("established") or {}).items()}
+    relations = {
+        str(k).lower(): int(v)
+        for k, v in (load_yaml("diplomatic_relations.yaml").get("established") or {}).items()
+    }
     for found in re.finditer(
         r"(\d+)(?:st|nd|rd|th)\s+anniversary of (?:the )?(?:establishment of )?diplomatic relations"
-        r" between ([A-Z][\w ]+?) and ([A-Z][\w ]+?)\b(?=[\s,.;])", text):
+        r" between ([A-Z][\w ]+?) and ([A-Z][\w ]+?)\b(?=[\s,.;])",
+        text,
+    ):
         nth = int(found.group(1))
         for country in (found.group(2), found.group(3)):
             year = relations.get(country.strip().lower())
             if year and plausible(year + nth, today):
                 return year + nth, f"{nth}th anniversary of diplomatic relations with {country.strip()}"
-    for found in re.finditer(r"(\d+)(?:st|nd|rd|th)\s+anniversary\b[^.]{0,200}?\b(?:in|since)\s+(19\d\d|20\d\d)\b", text):
+    for found in re.finditer(
+        r"(\d+)(?:st|nd|rd|th)\s+anniversary\b[^.]{0,200}?\b(?:in|since)\s+(19\d\d|20\d\d)\b", text
+    ):
         year = int(found.group(2)) + int(found.group(1))
         if plausible(year, today):
             return year, "anniversary of an event dated in the text"
-    for found in re.finditer(r"\b(?:this year|the year)\b[^.]{0,40}?\b(19\d\d|20\d\d)\b|\b(19\d\d|20\d\d)\b[^.]{0,20}?\bthis year\b", text, re.I):
+    for found in re.finditer(
+        r"\b(?:this year|the year)\b[^.]{0,40}?\b(19\d\d|20\d\d)\b"
+        r"|\b(19\d\d|20\d\d)\b[^.]{0,20}?\bthis year\b",
+        text,
+        re.I,
+    ):
         year = int(found.group(1) or found.group(2))
         if plausible(year, today):
             return year, "the year the text calls this year"

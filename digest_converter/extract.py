@@ -82,7 +82,7 @@ def outlet_names() -> list[str]:
 
 
 def canonical_outlet(name: str) -> str:
-    """"chinadaily.com.cn" -> "China Daily"; unknown names come back tidied."""
+    """ "chinadaily.com.cn" -> "China Daily"; unknown names come back tidied."""
     cleaned = re.sub(r"\s+", " ", name).strip(" |:-–—()[]\t")
     index = _outlet_index()
     key = cleaned.lower()
@@ -153,7 +153,7 @@ def parse_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     place = found.group("place").strip()
     if place.isupper():
         place = place.title()
-    rest = paragraph[found.end():].strip()
+    rest = paragraph[found.end() :].strip()
     return Dateline(outlet, place, found.group("date"), authors), rest
 
 
@@ -244,7 +244,7 @@ def _meta(soup: BeautifulSoup, *names: str) -> str | None:
 
 
 def strip_site_suffix(title: str, site_names: list[str]) -> tuple[str, str | None]:
-    """"Headline - Shaanxi Provincial People's Government" -> ("Headline", "Shaanxi ...").
+    """ "Headline - Shaanxi Provincial People's Government" -> ("Headline", "Shaanxi ...").
 
     Suffixes are peeled one at a time ("Headline_Wenzhou News_English").
     """
@@ -279,21 +279,40 @@ def parse_html(html: str) -> Extracted:
         if isinstance(publisher, dict) and publisher.get("name") and not site:
             site = str(publisher["name"])
     document = trafilatura.bare_extraction(
-        html, with_metadata=True, favor_precision=True, include_comments=False,
-        include_tables=False, include_images=False,
+        html,
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
     )
     doc = document.as_dict() if document is not None and hasattr(document, "as_dict") else (document or {})
     extracted.site_name = site
 
     for item in ld:
-        if str(item.get("@type", "")).lower() in {"newsarticle", "article", "reportagenewsarticle", "blogposting"}:
+        if str(item.get("@type", "")).lower() in {
+            "newsarticle",
+            "article",
+            "reportagenewsarticle",
+            "blogposting",
+        }:
             for key in ("datePublished", "dateCreated", "dateModified"):
                 if item.get(key):
                     extracted.page_dates.append(str(item[key]))
             if item.get("headline") and not extracted.title:
                 extracted.title = str(item["headline"]).strip()
-    published = _meta(soup, "article:published_time", "og:article:published_time", "pubdate",
-                      "publishdate", "PubDate", "publish_date", "date", "dc.date", "DC.date.issued")
+    published = _meta(
+        soup,
+        "article:published_time",
+        "og:article:published_time",
+        "pubdate",
+        "publishdate",
+        "PubDate",
+        "publish_date",
+        "date",
+        "dc.date",
+        "DC.date.issued",
+    )
     if published:
         extracted.page_dates.append(published)
     for time_tag in soup.find_all("time"):
@@ -305,15 +324,21 @@ def parse_html(html: str) -> Extracted:
     h1 = soup.find("h1")
     og_title = _meta(soup, "og:title", "twitter:title")
     head_title = soup.title.get_text(" ", strip=True) if soup.title else None
-    title = extracted.title or og_title or (h1.get_text(" ", strip=True) if h1 else None) \
-        or doc.get("title") or head_title
+    title = (
+        extracted.title
+        or og_title
+        or (h1.get_text(" ", strip=True) if h1 else None)
+        or doc.get("title")
+        or head_title
+    )
     title_site: str | None = None
     if title:
         extracted.title, title_site = strip_site_suffix(title, [site or ""])
         if head_title and head_title != title:
             title_site = strip_site_suffix(head_title, [site or ""])[1] or title_site
     extracted.url = _meta(soup, "og:url") or next(
-        (str(link["href"]) for link in soup.find_all("link", rel="canonical") if link.get("href")), None)
+        (str(link["href"]) for link in soup.find_all("link", rel="canonical") if link.get("href")), None
+    )
     extracted.description = _meta(soup, "description", "og:description")
 
     # A visible byline ("2023-04-05 10:22 Source: Xinhua") names the outlet best.

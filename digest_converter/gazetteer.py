@@ -163,8 +163,9 @@ def _build_regions(gaz: Gazetteer) -> None:
             continue
         names = _as_names(curated.get(sub.code))
         display = names[0] if names else _english_subdivision_name(sub.name)
-        place = Place("region", sub.code, display, sub.country_code,
-                      level=1 if sub.parent_code is None else 2)
+        place = Place(
+            "region", sub.code, display, sub.country_code, level=1 if sub.parent_code is None else 2
+        )
         gaz._add_place(place)
         for name in {display, *names, _english_subdivision_name(sub.name), sub.name}:
             if name and is_latin(name):
@@ -213,12 +214,18 @@ def _build_cities(gaz: Gazetteer) -> None:
             continue
         code = city["countrycode"]
         name = overrides.get(str(gid), city["name"])
-        place = Place("city", f"{code}-{gid}", name, code, int(city.get("population") or 0),
-                      float(city["latitude"]), float(city["longitude"]))
+        place = Place(
+            "city",
+            f"{code}-{gid}",
+            name,
+            code,
+            int(city.get("population") or 0),
+            float(city["latitude"]),
+            float(city["longitude"]),
+        )
         gaz._add_place(place)
         gaz._add_name(name, place, "name")
-        if place.population < SMALL_TOWN and " " not in name and \
-                _english_zipf(name) >= SMALL_TOWN_MAX_ZIPF:
+        if place.population < SMALL_TOWN and " " not in name and _english_zipf(name) >= SMALL_TOWN_MAX_ZIPF:
             common.add(fold(name))
         if name != city["name"]:
             gaz._add_name(city["name"], place, "name")

@@ -121,7 +121,8 @@ def conversion_lock(dest: Path) -> Iterator[None]:
         else:
             raise ConvertLockedError(
                 f"another conversion (pid {pid or '?'}) is writing to {dest}; wait for it to finish, "
-                f"or delete {lock} if no conversion is running") from None
+                f"or delete {lock} if no conversion is running"
+            ) from None
     try:
         os.write(fd, str(os.getpid()).encode())
         os.close(fd)
@@ -152,8 +153,9 @@ def load_manifest(dest: Path) -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def convert_tree(source: Path, dest: Path, *, force: bool = False, today: date | None = None,
-                 progress: bool = True) -> RunReport:
+def convert_tree(
+    source: Path, dest: Path, *, force: bool = False, today: date | None = None, progress: bool = True
+) -> RunReport:
     """Convert every raw file under ``source`` into Markdown under ``dest``."""
     from tqdm import tqdm
 
@@ -182,8 +184,14 @@ def convert_tree(source: Path, dest: Path, *, force: bool = False, today: date |
     return report
 
 
-def _convert_one(path: Path, source: Path, target: Path, manifest: dict[str, dict[str, str]],
-                 force: bool, today: date | None) -> Outcome:
+def _convert_one(
+    path: Path,
+    source: Path,
+    target: Path,
+    manifest: dict[str, dict[str, str]],
+    force: bool,
+    today: date | None,
+) -> Outcome:
     rel = path.relative_to(source).as_posix()
     entry = manifest.get(target.name, {})
     sidecar = path.with_suffix(".json")
@@ -213,8 +221,12 @@ def _convert_one(path: Path, source: Path, target: Path, manifest: dict[str, dic
         status = "written"
     else:
         status = "unchanged"
-    manifest[target.name] = {"raw": rel, "raw_sha256": article.raw_sha256,
-                             "output_sha256": sha256_bytes(data), "converter": __version__}
+    manifest[target.name] = {
+        "raw": rel,
+        "raw_sha256": article.raw_sha256,
+        "output_sha256": sha256_bytes(data),
+        "converter": __version__,
+    }
     return Outcome(rel, status, target.name, warnings=article.warnings)
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 from .datafiles import load_yaml
 from .extract import outlet_names
@@ -30,15 +31,77 @@ POSSESSIVE = re.compile(r"['’]s$")
 # "U.S." and "U.K." are written with stops that split them into letters.
 DOTTED_ABBREVIATIONS = re.compile(r"\b(U)\.(S|K)\.(?:(A)\.)?")
 # A name followed by one of these is a river, a mountain or a building, not the place.
-FEATURE_WORDS = frozenset("""River Rivers Mountain Mountains Mount Lake Sea Bay Gulf Island Islands
-    Strait Canal Valley Desert Plateau Basin Peninsula Park Square Street Road Avenue Bridge Tower
-    Hotel Palace Museum Airport Station Stadium University College Institute Hospital Temple
-    Cathedral Church Mosque Gate Hall Theatre Theater Orchestra Opera Airlines Airways Group
-    Bank Company Corporation Port Harbour Harbor Pier Wharf Expressway Highway Railway""".split())
+FEATURE_WORDS = frozenset(
+    [
+        "River",
+        "Rivers",
+        "Mountain",
+        "Mountains",
+        "Mount",
+        "Lake",
+        "Sea",
+        "Bay",
+        "Gulf",
+        "Island",
+        "Islands",
+        "Strait",
+        "Canal",
+        "Valley",
+        "Desert",
+        "Plateau",
+        "Basin",
+        "Peninsula",
+        "Park",
+        "Square",
+        "Street",
+        "Road",
+        "Avenue",
+        "Bridge",
+        "Tower",
+        "Hotel",
+        "Palace",
+        "Museum",
+        "Airport",
+        "Station",
+        "Stadium",
+        "University",
+        "College",
+        "Institute",
+        "Hospital",
+        "Temple",
+        "Cathedral",
+        "Church",
+        "Mosque",
+        "Gate",
+        "Hall",
+        "Theatre",
+        "Theater",
+        "Orchestra",
+        "Opera",
+        "Airlines",
+        "Airways",
+        "Group",
+        "Bank",
+        "Company",
+        "Corporation",
+        "Port",
+        "Harbour",
+        "Harbor",
+        "Pier",
+        "Wharf",
+        "Expressway",
+        "Highway",
+        "Railway",
+    ]
+)
 # "US dollars", "French-speaking": a currency or a language, not the country.
-NOT_PLACE_AFTER = frozenset("dollar dollars cents speaking language languages cuisine food".split())
+NOT_PLACE_AFTER = frozenset(
+    ["dollar", "dollars", "cents", "speaking", "language", "languages", "cuisine", "food"]
+)
 # Romance-language particles inside a multiword name ("Palacio dos Bandeirantes").
-NAME_PARTICLES = frozenset("de do dos da das del della di du des la le van von y e".split())
+NAME_PARTICLES = frozenset(
+    ["de", "do", "dos", "da", "das", "del", "della", "di", "du", "des", "la", "le", "van", "von", "y", "e"]
+)
 # Foreign cities this large are known without their country being named.
 WELL_KNOWN_POPULATION = 1_000_000
 # Chinese towns smaller than this need a name-strength match and a cue word.
@@ -86,27 +149,37 @@ class PlaceTags:
 @cache
 def _word_sets() -> dict[str, frozenset[str]]:
     data = load_yaml("names.yaml")
-    return {key: frozenset(str(v) for v in data.get(key) or []) for key in
-            ("function_words", "titles", "chinese_surnames", "city_words", "region_words",
-             "county_words", "city_of", "region_of")}
+    return {
+        key: frozenset(str(v) for v in data.get(key) or [])
+        for key in (
+            "function_words",
+            "titles",
+            "chinese_surnames",
+            "city_words",
+            "region_words",
+            "county_words",
+            "city_of",
+            "region_of",
+        )
+    }
 
 
 def mask_outlets(text: str) -> str:
     """Blank out outlet names so "China Daily" does not tag China; spell "U.S." as "US"."""
-    text = DOTTED_ABBREVIATIONS.sub(lambda m: (m.group(1) + m.group(2) + (m.group(3) or "")).ljust(
-        len(m.group(0))), text)
+    text = DOTTED_ABBREVIATIONS.sub(
+        lambda m: (m.group(1) + m.group(2) + (m.group(3) or "")).ljust(len(m.group(0))), text
+    )
     for name in outlet_names():
         if len(name) < 4:
             continue
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", lambda m: " " * len(m.group(0)), text,
-                      flags=re.I)
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", lambda m: " " * len(m.group(0)), text, flags=re.I)
     return text
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for found in TOKEN.finditer(text):
-        before = text[:found.start()].rstrip(" \t\"“'‘(")
+        before = text[: found.start()].rstrip(" \t\"“'‘(")
         sentence_start = not before or before[-1] in ".!?\n:;" or before.endswith("--")
         tokens.append(Token(found.group(0), found.start(), found.end(), sentence_start))
     return tokens
@@ -117,7 +190,7 @@ def _is_capitalised(word: str) -> bool:
 
 
 def _joinable(text: str, left: Token, right: Token) -> bool:
-    gap = text[left.end:right.start]
+    gap = text[left.end : right.start]
     return gap in (" ", "-", "–", "’", "'") or (gap.strip() == "" and "\n" not in gap and len(gap) <= 2)
 
 
@@ -133,17 +206,18 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             continue
         best: Mention | None = None
         for n in range(min(gaz.max_words, len(tokens) - i), 0, -1):
-            span = tokens[i:i + n]
+            span = tokens[i : i + n]
             if not _is_capitalised(span[-1].text):
                 continue
-            if any(not _joinable(text, a, b) for a, b in zip(span, span[1:], strict=False)):
+            if any(not _joinable(text, a, b) for a, b in pairwise(span)):
                 continue
-            surface = text[span[0].start:span[-1].end]
+            surface = text[span[0].start : span[-1].end]
             surface = POSSESSIVE.sub("", surface)
             hits = gaz.lookup(fold(surface))
             if hits:
-                best = Mention(surface, span[0].start, i, i + n - 1, hits,
-                               sentence_start=span[0].sentence_start)
+                best = Mention(
+                    surface, span[0].start, i, i + n - 1, hits, sentence_start=span[0].sentence_start
+                )
                 break
         if best is None:
             i += 1
@@ -161,23 +235,30 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
 
 def _country_hint(text: str, tokens: list[Token], mention: Mention, gaz: Gazetteer) -> str | None:
     """ "X City of Japan", "X, Japan", "Japan's X", "the Kazakh city of X"."""
+
     def country_at(index: int) -> str | None:
         if not 0 <= index < len(tokens):
             return None
-        codes = {h.place.key for h in gaz.lookup(fold(POSSESSIVE.sub("", tokens[index].text)))
-                 if h.place.kind == "country"}
+        codes = {
+            h.place.key
+            for h in gaz.lookup(fold(POSSESSIVE.sub("", tokens[index].text)))
+            if h.place.kind == "country"
+        }
         return codes.pop() if len(codes) == 1 else None
 
     after = mention.last + 1
-    if after < len(tokens) and tokens[after].text in _word_sets()["city_words"] | _word_sets()[
-            "region_words"] | _word_sets()["county_words"]:
+    if (
+        after < len(tokens)
+        and tokens[after].text
+        in _word_sets()["city_words"] | _word_sets()["region_words"] | _word_sets()["county_words"]
+    ):
         after += 1
     if after + 1 < len(tokens) and tokens[after].text == "of":
         hint = country_at(after + 1)
         if hint:
             return hint
     hint = country_at(mention.last + 1)
-    if hint and text[tokens[mention.last].end:tokens[mention.last + 1].start].strip() == ",":
+    if hint and text[tokens[mention.last].end : tokens[mention.last + 1].start].strip() == ",":
         return hint
     for back in (1, 3):  # "Japan's X", "the Kazakh city of X"
         hint = country_at(mention.first - back)
@@ -208,8 +289,9 @@ def _cue(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]
     return None
 
 
-def _person_like(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]],
-                 gaz: Gazetteer) -> bool:
+def _person_like(
+    tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]], gaz: Gazetteer
+) -> bool:
     """A capitalised word before the name that makes it a person's name."""
     if mention.first == 0:
         return False
@@ -229,7 +311,7 @@ def _person_like(tokens: list[Token], mention: Mention, words: dict[str, frozens
 
 def _before_name(text: str, tokens: list[Token], mention: Mention, gaz: Gazetteer) -> bool:
     nxt = mention.last + 1
-    if nxt >= len(tokens) or text[tokens[mention.last].end:tokens[nxt].start] != " ":
+    if nxt >= len(tokens) or text[tokens[mention.last].end : tokens[nxt].start] != " ":
         return False
     word = tokens[nxt].text
     words = _word_sets()
@@ -281,16 +363,21 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
         return True
     in_article = place.country in countries
     if hit.strength == "garble":
-        return in_article and mention.cue is not None and not (
-            mention.cue == "region" and place.kind == "city")
+        return (
+            in_article and mention.cue is not None and not (mention.cue == "region" and place.kind == "city")
+        )
     if common:
         return in_article and (mention.cue is not None or mention.hint == place.country)
     if in_article:
         return True
     if place.kind == "city" and hit.strength == "name" and place.population >= WELL_KNOWN_POPULATION:
         # Only when no other large city carries the name (Valencia: Spain or Venezuela?).
-        return not any(h.place.kind == "city" and h.place.country != place.country
-                       and h.place.population >= AMBIGUOUS_POPULATION for h in mention.hits)
+        return not any(
+            h.place.kind == "city"
+            and h.place.country != place.country
+            and h.place.population >= AMBIGUOUS_POPULATION
+            for h in mention.hits
+        )
     return False
 
 
@@ -325,8 +412,13 @@ def _wanted_kind(mention: Mention, country: str) -> str:
     regions = [h for h in mention.hits if h.place.kind == "region" and h.place.country == country]
     if not regions or all(h.place.level >= 2 for h in regions):
         return "city"
-    sizeable = any(h.place.kind == "city" and h.place.country == country and h.strength == "name"
-                   and h.place.population >= SIZEABLE_CITY for h in mention.hits)
+    sizeable = any(
+        h.place.kind == "city"
+        and h.place.country == country
+        and h.strength == "name"
+        and h.place.population >= SIZEABLE_CITY
+        for h in mention.hits
+    )
     return "city" if sizeable else "region"
 
 
@@ -340,8 +432,12 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
     explicit: set[str] = set()
     for mention in mentions:
         kinds = {hit.place.kind for hit in mention.hits}
-        if kinds == {"country"} and not mention.person_like and not mention.feature and not (
-                mention.before_name and all(h.strength == "name" for h in mention.hits)):
+        if (
+            kinds == {"country"}
+            and not mention.person_like
+            and not mention.feature
+            and not (mention.before_name and all(h.strength == "name" for h in mention.hits))
+        ):
             explicit.update(hit.place.key for hit in mention.hits)
     _spread_cues(mentions)
     countries = set(explicit)
@@ -359,8 +455,15 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
     named_only: dict[str, bool] = {}
     for index, place in chosen.items():
         named_only[place.key] = named_only.get(place.key, True) and mentions[index].before_name
-    for index in [i for i, p in chosen.items() if named_only[p.key] and p.country != "CN"
-                  and p.kind == "city" and mentions[i].hint is None and mentions[i].cue is None]:
+    for index in [
+        i
+        for i, p in chosen.items()
+        if named_only[p.key]
+        and p.country != "CN"
+        and p.kind == "city"
+        and mentions[i].hint is None
+        and mentions[i].cue is None
+    ]:
         del chosen[index]
     tags = PlaceTags()
     seen: set[object] = set()
@@ -399,13 +502,15 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: se
     other = [h for h in hits if h.place.kind != "country"]
     if country_hits and mention.cue != "city":
         # "Georgia" the US state when the article is about the United States.
-        in_article = [h for h in other if h.place.kind == "region" and h.place.country in countries
-                      and h.place.country not in {c.place.key for c in country_hits}]
-        if in_article and mention.cue == "region" or (in_article and not any(
-                c.place.key in countries and c.strength == "name" and c.place.key != "US"
-                for c in country_hits if False)):
-            if in_article and _region_beats_country(in_article[0], country_hits, countries):
-                return in_article[0].place
+        in_article = [
+            h
+            for h in other
+            if h.place.kind == "region"
+            and h.place.country in countries
+            and h.place.country not in {c.place.key for c in country_hits}
+        ]
+        if in_article and _region_beats_country(in_article[0], country_hits, countries):
+            return in_article[0].place
         best_country = max(country_hits, key=lambda h: STRENGTH_RANK[h.strength])
         if mention.person_like or mention.feature or mention.before_name:
             return None  # "Georgia Lindner" is a person
@@ -417,8 +522,13 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: se
     if not {"region", "county"} & {mention.cue, mention.article_cue}:
         # Capitals that are also first-level units (Ulaanbaatar, Shymkent) are cities;
         # a bare Chinese name stays the province (Jilin).
-        big = {h.place.country for h in allowed if h.place.kind == "city" and h.place.country != "CN"
-               and h.place.population >= AMBIGUOUS_POPULATION}
+        big = {
+            h.place.country
+            for h in allowed
+            if h.place.kind == "city"
+            and h.place.country != "CN"
+            and h.place.population >= AMBIGUOUS_POPULATION
+        }
         allowed = [h for h in allowed if not (h.place.kind == "region" and h.place.country in big)]
     if not allowed:
         return None
@@ -439,7 +549,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i + (len(a) == len(b)):] == b[i + 1:]
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 def _merge_spellings(cities: list[Place]) -> list[Place]:
@@ -447,8 +557,9 @@ def _merge_spellings(cities: list[Place]) -> list[Place]:
     kept: list[Place] = []
     for city in sorted(cities, key=lambda p: -p.population):
         key = fold(city.name)
-        if len(key) >= 6 and any(k.country == city.country and _one_edit_apart(key, fold(k.name))
-                                 for k in kept):
+        if len(key) >= 6 and any(
+            k.country == city.country and _one_edit_apart(key, fold(k.name)) for k in kept
+        ):
             continue
         kept.append(city)
     order = {c.key: i for i, c in enumerate(cities)}

@@ -24,8 +24,14 @@ _BOMS = (
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Chinese sites label GB18030 pages "gb2312" or "gbk"; GB18030 decodes all of them.
-_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
-                    "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252"}
+_CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+}
 
 
 class RawFileError(ValueError):
@@ -51,7 +57,9 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise RawFileError(f"starts with a {encoding} byte-order mark but does not decode: {exc}") from exc
+                raise RawFileError(
+                    f"starts with a {encoding} byte-order mark but does not decode: {exc}"
+                ) from exc
     if b"\x00" in data[:4096] and not _looks_utf16(data):
         raise RawFileError("binary file (NUL bytes), not text")
     try:

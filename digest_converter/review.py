@@ -30,8 +30,11 @@ def review_items(dest: Path) -> list[str]:
             reasons.append(f"date {meta['date_precision']}")
         if not meta.get("countries") or not (meta.get("cities") or meta.get("regions")):
             reasons.append("few or no places")
-        reasons += [w.strip() for w in meta.get("warnings", "").split(";")
-                    if w.strip().startswith(("weak match", "sidecar", "url dropped"))]
+        reasons += [
+            w.strip()
+            for w in meta.get("warnings", "").split(";")
+            if w.strip().startswith(("weak match", "sidecar", "url dropped"))
+        ]
         if not meta.get("source"):
             reasons.append("source unknown")
         if reasons:

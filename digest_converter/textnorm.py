@@ -7,9 +7,25 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Letters that NFKD does not decompose but that news copy writes without accents.
-_SPECIAL = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
-                          "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-                          "ı": "i", "ħ": "h", "þ": "th", "ð": "d"})
+_SPECIAL = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "ħ": "h",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 
 
 def strip_accents(text: str) -> str:
@@ -39,7 +55,4 @@ def fold_variants(name: str) -> set[str]:
 
 def is_latin(text: str) -> bool:
     """True when every letter is Latin script (so not a Cyrillic or CJK name)."""
-    for char in text:
-        if char.isalpha() and not unicodedata.name(char, "").startswith("LATIN"):
-            return False
-    return True
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())

@@ -21,8 +21,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str
     report = convert_tree(ROOT / "content" / "raw", content / "articles", progress=False)
     assert report.count("error") == 0
     headers = [read_header(p) for p in sorted((content / "articles").glob("*.md"))]
-    output = build_site(tmp_path_factory.mktemp("output"), PATH=str(content), SITEURL=SITEURL,
-                        DIGEST_FEED_MAX_ITEMS=100)
+    output = build_site(
+        tmp_path_factory.mktemp("output"), PATH=str(content), SITEURL=SITEURL, DIGEST_FEED_MAX_ITEMS=100
+    )
     return output, headers
 
 
@@ -37,8 +38,10 @@ def test_every_sample_has_an_article_page(chain: tuple[Path, list[dict[str, str]
         page = output / "articles" / meta["slug"] / "index.html"
         assert page.is_file(), meta["raw"]
         text = page.read_text(encoding="utf-8")
-        assert meta["title"].replace("&", "&amp;").replace("'", "&#39;") in text or \
-            meta["title"].replace("&", "&amp;") in text
+        assert (
+            meta["title"].replace("&", "&amp;").replace("'", "&#39;") in text
+            or meta["title"].replace("&", "&amp;") in text
+        )
 
 
 def test_article_links_to_its_country_and_city_pages(chain: tuple[Path, list[dict[str, str]]]) -> None:

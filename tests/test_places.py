@@ -48,11 +48,14 @@ def test_outlet_name_does_not_tag_its_country(gaz: Gazetteer) -> None:
     assert not found.countries
 
 
-@pytest.mark.parametrize("sentence", [
-    "It was a nice evening for the guests from Harbin.",
-    "Reading the agreement aloud, the mayor of Harbin smiled.",
-    "They split the cost of the Harbin fair.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It was a nice evening for the guests from Harbin.",
+        "Reading the agreement aloud, the mayor of Harbin smiled.",
+        "They split the cost of the Harbin fair.",
+    ],
+)
 def test_english_words_are_not_places(sentence: str, gaz: Gazetteer) -> None:
     found = tags(sentence, gaz)
     assert names(found.cities) == {"Harbin"}
@@ -65,8 +68,10 @@ def test_nice_the_city_with_context(gaz: Gazetteer) -> None:
 
 
 def test_people_named_like_places(gaz: Gazetteer) -> None:
-    text = ("Grace Hamilton, trade commissioner, met officials in Nanjing. "
-            "Mayor Tanabe of Kobe, Japan, spoke. Tanabe said trade grew.")
+    text = (
+        "Grace Hamilton, trade commissioner, met officials in Nanjing. "
+        "Mayor Tanabe of Kobe, Japan, spoke. Tanabe said trade grew."
+    )
     found = tags(text, gaz)
     assert "Hamilton" not in names(found.cities)
     assert "Tanabe" not in names(found.cities)
@@ -74,8 +79,9 @@ def test_people_named_like_places(gaz: Gazetteer) -> None:
 
 
 def test_georgia_the_state_when_the_article_is_american(gaz: Gazetteer) -> None:
-    found = tags("Georgia sent a trade mission from the United States to Qingdao. "
-                 "Georgia farmers grow peaches.", gaz)
+    found = tags(
+        "Georgia sent a trade mission from the United States to Qingdao. Georgia farmers grow peaches.", gaz
+    )
     assert "US-GA" in codes(found.regions)
     assert "GE" not in codes(found.countries)
 
@@ -101,8 +107,11 @@ def test_municipalities_are_cities(gaz: Gazetteer) -> None:
 
 
 def test_rivers_and_buildings_are_not_places(gaz: Gazetteer) -> None:
-    found = tags("Heihe lies on the Amur River, which the Russian side calls the Amur. "
-                 "Guests met at the Palacio dos Bandeirantes in Harbin.", gaz)
+    found = tags(
+        "Heihe lies on the Amur River, which the Russian side calls the Amur. "
+        "Guests met at the Palacio dos Bandeirantes in Harbin.",
+        gaz,
+    )
     assert not any(p.country == "RU" and p.kind == "region" for p in found.regions)
     assert "Bandeirantes" not in names(found.cities)
 
