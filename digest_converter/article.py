@@ -191,7 +191,8 @@ def convert_file(path: Path, source_root: Path, today: date | None = None) -> Ar
         url = None
 
     gaz = load_gazetteer()
-    tags = tag_places("\n\n".join([title, *extracted.paragraphs]), gaz)
+    # Captions count: "... held on Sept 6 in Samarkand, Uzbekistan" may be the only mention.
+    tags = tag_places("\n\n".join([title, *extracted.paragraphs, *extracted.captions]), gaz)
     if not tags.countries and not tags.cities and not tags.regions:
         warnings.append("no place found")
     for weak in tags.weak:

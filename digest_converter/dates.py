@@ -75,6 +75,12 @@ class ReadDate:
     note: str = ""
 
 
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 51 -> "51st"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def plausible(year: int, today: date) -> bool:
     return EARLIEST_YEAR <= year <= today.year + LATEST_YEAR_AHEAD
 
@@ -167,7 +173,17 @@ def infer_year(text: str, month: int, day: int, today: date) -> tuple[int, str] 
         for country in (found.group(2), found.group(3)):
             year = relations.get(country.strip().lower())
             if year and plausible(year + nth, today):
-                return year + nth, f"{nth}th anniversary of diplomatic relations with {country.strip()}"
+                return (
+                    year + nth,
+                    f"the {ordinal(nth)} anniversary of diplomatic relations with {country.strip()}",
+                )
+    for found in re.finditer(
+        r"\b(?:in|since)\s+(19\d\d|20\d\d)\b[^.]{0,200}?[.;]?[^.]{0,200}?\b(\d+)(?:st|nd|rd|th)\s+anniversary\b",
+        text,
+    ):
+        year = int(found.group(1)) + int(found.group(2))
+        if plausible(year, today):
+            return year, "an anniversary of an event dated in the text"
     for found in re.finditer(
         r"(\d+)(?:st|nd|rd|th)\s+anniversary\b[^.]{0,200}?\b(?:in|since)\s+(19\d\d|20\d\d)\b", text
     ):

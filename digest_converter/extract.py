@@ -174,7 +174,7 @@ def _read_meta_line(line: str, extracted: Extracted) -> None:
 
 
 def split_lines(text: str) -> list[str]:
-    return [strip_inline(line) for line in text.split("\n")]
+    return [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.split("\n")]
 
 
 def parse_text(text: str) -> Extracted:
@@ -182,12 +182,15 @@ def parse_text(text: str) -> Extracted:
     extracted = Extracted()
     in_head = True
     for line in split_lines(text):
+        if not line or is_clutter(line):
+            continue
+        if is_caption(line):  # before inline stripping: "[Photo/Xinhua]" marks a caption
+            caption = strip_inline(line)
+            if caption:
+                extracted.captions.append(caption)
+            continue
+        line = strip_inline(line)
         if not line:
-            continue
-        if is_clutter(line):
-            continue
-        if is_caption(line):
-            extracted.captions.append(line)
             continue
         if in_head and is_meta(line):
             _read_meta_line(line, extracted)

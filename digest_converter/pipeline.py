@@ -179,8 +179,8 @@ def convert_tree(
             if target.exists() and sha256_bytes(target.read_bytes()) == entry.get("output_sha256"):
                 target.unlink()
                 report.removed.append(name)
+        _assign_unique_slugs(dest, manifest)
         write_atomic(dest / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
-    _assign_unique_slugs(dest, manifest, report)
     return report
 
 
@@ -230,13 +230,16 @@ def _convert_one(
     return Outcome(rel, status, target.name, warnings=article.warnings)
 
 
-def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]], report: RunReport) -> None:
+def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]]) -> None:
     """Two articles with one headline get distinct slugs: the later raw path gets a suffix."""
     by_slug: dict[str, list[str]] = {}
+    edited: set[str] = set()
     for name in sorted(manifest, key=lambda n: manifest[n].get("raw", n)):
         path = dest / name
         if not path.exists():
             continue
+        if sha256_bytes(path.read_bytes()) != manifest[name].get("output_sha256"):
+            edited.add(name)  # an editor's file keeps its slug; others move aside
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 break
@@ -244,7 +247,12 @@ def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]], report
                 by_slug.setdefault(line[6:].strip(), []).append(name)
                 break
     for slug, names in by_slug.items():
+        # A hand-edited article keeps its slug, else the first raw path does.
+        names.sort(key=lambda n: (n not in edited, manifest[n].get("raw", n)))
         for name in names[1:]:
+            if name in edited:
+                log.warning("%s: slug %r is shared with another hand-edited article", name, slug)
+                continue
             path = dest / name
             suffix = hashlib.sha256(manifest[name]["raw"].encode()).hexdigest()[:6]
             text = path.read_text(encoding="utf-8").replace(f"slug: {slug}\n", f"slug: {slug}-{suffix}\n", 1)
@@ -252,5 +260,3 @@ def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]], report
             write_atomic(path, data)
             manifest[name]["output_sha256"] = sha256_bytes(data)
             log.info("%s: slug %r already used; now %r", name, slug, f"{slug}-{suffix}")
-    if any(len(n) > 1 for n in by_slug.values()):
-        write_atomic(dest / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())

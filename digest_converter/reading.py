@@ -85,12 +85,35 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     if best is None or best.encoding is None:
         raise RawFileError("undecodable: no text encoding fits these bytes")
     encoding = _CHARSET_ALIASES.get(best.encoding.lower(), best.encoding)
+    if encoding.lower() in _SINGLE_BYTE_EUROPEAN:
+        encoding = _western_or_central(data, encoding)
     if encoding in {"gb2312", "gbk", "big5", "gb18030"} or encoding.startswith("gb"):
         encoding = "gb18030" if encoding != "big5" else encoding
     try:
         return data.decode(encoding), encoding
     except (LookupError, UnicodeDecodeError):
         return str(best), best.encoding
+
+
+_SINGLE_BYTE_EUROPEAN = {"cp1250", "cp1252", "iso8859_2", "iso8859_15", "latin_1", "cp1257", "mac_roman"}
+# Letters that each code page produces for real text (and rarely for the other's bytes).
+_WESTERN = set("éèêëàâäáãåçñóòôöõúùûüíìîïýÿæœÉÈÀÁÇÑÓÖÜÍ“”‘’–—€«»")
+_CENTRAL = set("čćďěłńňőřśšťůűźżžăâîșşțţąęĺľŕČĆĎĚŁŃŇŐŘŚŠŤŮŰŹŻŽĂȘŞȚŢĄĘ„“”‘’–—")
+
+
+def _western_or_central(data: bytes, guess: str) -> str:
+    """charset-normalizer often calls Windows-1252 "cp1250": pick the page whose letters fit."""
+    scores = {}
+    for encoding in ("cp1252", "cp1250"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        letters = _WESTERN if encoding == "cp1252" else _CENTRAL
+        scores[encoding] = sum(c in letters for c in text) - 3 * sum(
+            c in "ŠŽšžŒœŸ" and encoding == "cp1252" for c in text
+        )
+    return max(scores, key=lambda e: (scores[e], e == "cp1252")) if scores else guess
 
 
 def _looks_utf16(data: bytes) -> bool:

@@ -72,11 +72,6 @@ def test_caption_with_photo_by_credit() -> None:
     assert extracted.paragraphs == [LEAD, SECOND]
 
 
-@pytest.mark.xfail(
-    reason="the 'inline' clutter rules strip '[Photo provided to ...]' / '[Photo/...]' before the "
-    "line is classified, so the caption rule never sees it and the caption lands in the body",
-    strict=True,
-)
 @pytest.mark.parametrize("credit", ["[Photo provided to China Daily]", "[Photo/Xinhua]"])
 def test_bracketed_photo_credit_line_is_a_caption(credit: str) -> None:
     caption = f"Delegates tour the port of Yekaterinburg. {credit}"

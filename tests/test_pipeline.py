@@ -216,11 +216,6 @@ def test_same_headline_gets_distinct_slugs(tmp_path: Path, dest: Path) -> None:
     assert outputs(dest) == before
 
 
-@pytest.mark.xfail(
-    reason="_assign_unique_slugs rewrites a hand-edited file (and adopts its hash in the manifest),"
-    " so a later raw change silently overwrites the hand edit",
-    strict=True,
-)
 def test_slug_suffix_never_rewrites_a_hand_edited_file(tmp_path: Path, dest: Path) -> None:
     src = tmp_path / "raw"
     src.mkdir()
@@ -234,11 +229,6 @@ def test_slug_suffix_never_rewrites_a_hand_edited_file(tmp_path: Path, dest: Pat
     assert (dest / "b.md").read_text(encoding="utf-8") == edited
 
 
-@pytest.mark.xfail(
-    reason="convert_tree calls _assign_unique_slugs after leaving conversion_lock: it rewrites "
-    "articles and the manifest with no lock held",
-    strict=True,
-)
 def test_slug_rewrites_happen_under_the_lock(
     tmp_path: Path, dest: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

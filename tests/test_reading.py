@@ -101,11 +101,6 @@ def test_windows_1252_curly_quotes_survive(tmp_path: Path) -> None:
     assert decoded == text
 
 
-@pytest.mark.xfail(
-    reason="charset-normalizer picks cp1250 for Windows-1252 bytes and decode_bytes keeps it: "
-    "'Li\u00e8ge' becomes 'Li\u010dge', 'S\u00e3o' becomes 'S\u0103o'",
-    strict=True,
-)
 def test_windows_1252_accented_letters_decode_correctly(tmp_path: Path) -> None:
     path = write(tmp_path, "a.txt", CP1252_TEXT.encode("cp1252"))
     decoded, _encoding = read_raw_text(path)
