@@ -108,12 +108,19 @@ def summarise(paragraphs: list[str], description: str | None) -> str:
     return clean_value(summary)
 
 
-def read_date(extracted: Extracted, sidecar: Sidecar | None, mtime: float, today: date) -> ReadDate:
-    """Sidecar, then the page's own date, then the dateline (year inferred), then fallback."""
+def read_date(
+    extracted: Extracted, sidecar: Sidecar | None, mtime: float, today: date, rejected: list[str]
+) -> ReadDate:
+    """Sidecar, then the page's own date, then the dateline (year inferred), then fallback.
+
+    Values that are not plausible dates (the year 1900 or 2100) are skipped and
+    reported in ``rejected``.
+    """
     if sidecar and sidecar.date:
         parsed = parse_date_string(sidecar.date, today)
         if parsed:
             return ReadDate(parsed[0], "sidecar", parsed[1])
+        rejected.append(f"sidecar date {sidecar.date!r} ignored: not a plausible publication date")
     for candidate in extracted.page_dates:
         parsed = parse_date_string(candidate, today)
         if parsed:
@@ -178,7 +185,7 @@ def convert_file(path: Path, source_root: Path, today: date | None = None) -> Ar
         raise RawFileError("no headline and no sentence to make one from")
     title = clean_value(title)
 
-    read = read_date(extracted, sidecar, path.stat().st_mtime, today)
+    read = read_date(extracted, sidecar, path.stat().st_mtime, today, warnings)
     if read.source == "fallback":
         warnings.append("no date found; the file's date stands in (date_source: fallback)")
     elif read.note:

@@ -20,6 +20,8 @@ def print_report(report: RunReport, out=sys.stdout) -> None:
     for outcome in report.outcomes:
         if outcome.status == "error":
             print(f"ERROR {outcome.raw}: {outcome.reason}", file=out)
+        elif outcome.status == "duplicate":
+            print(f"DUPL  {outcome.raw}: {outcome.reason}; not published", file=out)
         elif outcome.status == "skipped-edited":
             print(f"KEPT  {outcome.raw} -> {outcome.output}: {outcome.reason}", file=out)
         for warning in outcome.warnings:
@@ -29,6 +31,7 @@ def print_report(report: RunReport, out=sys.stdout) -> None:
     print(
         f"{len(report.outcomes)} raw files: {report.count('written')} written, "
         f"{report.count('unchanged')} unchanged, {report.count('skipped-edited')} kept (edited by hand), "
+        f"{report.count('duplicate')} duplicates, "
         f"{report.count('error')} errors",
         file=out,
     )

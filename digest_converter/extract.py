@@ -181,6 +181,7 @@ def parse_text(text: str) -> Extracted:
     """Classify the lines of text copied from a page."""
     extracted = Extracted()
     in_head = True
+    unplaced: list[str] = []  # heading-like lines after the headline
     for line in split_lines(text):
         if not line or is_clutter(line):
             continue
@@ -202,6 +203,8 @@ def parse_text(text: str) -> Extracted:
                 continue
             if extracted.title is None and len(line.split()) >= 3 and len(line) <= MAX_HEADLINE_CHARS:
                 extracted.title = line
+            elif extracted.title is not None:
+                unplaced.append(line)
             continue
         in_head = False
         if not extracted.paragraphs:
@@ -210,6 +213,9 @@ def parse_text(text: str) -> Extracted:
                 extracted.dateline = dateline
                 line = rest or line
         extracted.paragraphs.append(line)
+    if not extracted.paragraphs:
+        # No line read like a sentence: the lines under the headline are the body.
+        extracted.paragraphs = unplaced
     if not extracted.source and extracted.dateline and extracted.dateline.outlet:
         extracted.source = canonical_outlet(extracted.dateline.outlet)
     if not extracted.source and extracted.site_name:

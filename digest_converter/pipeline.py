@@ -23,12 +23,23 @@ from pathlib import Path
 from slugify import slugify
 
 from . import __version__
-from .article import convert_file, file_sha256, render_markdown
+from .article import Article, convert_file, file_sha256, render_markdown
+from .duplicates import DuplicateIndex, Fingerprint, fingerprint
 from .reading import RAW_SUFFIXES, RawFileError
 
 log = logging.getLogger("digest_converter")
 MANIFEST = ".convert-manifest.json"
 LOCK = ".convert.lock"
+WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+# Below this many articles a process pool costs more (start-up, gazetteer load) than it saves.
+POOL_MIN_BATCH = 64
 
 
 class ConvertLockedError(RuntimeError):
@@ -38,7 +49,7 @@ class ConvertLockedError(RuntimeError):
 @dataclass(slots=True)
 class Outcome:
     raw: str
-    status: str  # "written", "unchanged", "skipped-edited", "error"
+    status: str  # "written", "unchanged", "skipped-edited", "duplicate", "error"
     output: str | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -78,6 +89,8 @@ def output_names(paths: list[Path], source: Path) -> dict[Path, str]:
     for path in paths:
         rel = path.relative_to(source).with_suffix("").as_posix()
         stem = slugify(rel.replace("/", "-"), max_length=120) or "article"
+        if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+            stem = f"{stem}-article"  # "con.md" cannot be checked out on Windows
         stems.setdefault(stem, []).append(path)
     names: dict[Path, str] = {}
     for stem, group in stems.items():
@@ -141,6 +154,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _remove_leftovers(dest: Path) -> None:
+    """Temporary files of a conversion that was killed mid-write (see write_atomic)."""
+    for leftover in dest.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def load_manifest(dest: Path) -> dict[str, dict[str, str]]:
     path = dest / MANIFEST
     if not path.exists():
@@ -154,25 +173,43 @@ def load_manifest(dest: Path) -> dict[str, dict[str, str]]:
 
 
 def convert_tree(
-    source: Path, dest: Path, *, force: bool = False, today: date | None = None, progress: bool = True
+    source: Path,
+    dest: Path,
+    *,
+    force: bool = False,
+    today: date | None = None,
+    progress: bool = True,
+    workers: int | None = None,
 ) -> RunReport:
-    """Convert every raw file under ``source`` into Markdown under ``dest``."""
-    from tqdm import tqdm
+    """Convert every raw file under ``source`` into Markdown under ``dest``.
 
+    Unchanged files are classified first (cheap: one hash each), so the articles
+    already published are the ones a new near-duplicate is measured against.
+    Large batches are converted by a process pool (one worker per core); the
+    results are written in raw-path order, so the outcome does not depend on it.
+    """
     if not source.is_dir():
         raise FileNotFoundError(f"source folder {source} does not exist")
     report = RunReport()
     with conversion_lock(dest):
+        _remove_leftovers(dest)
         manifest = load_manifest(dest)
         paths = discover(source)
         names = output_names(paths, source)
-        seen_outputs: set[str] = set()
-        bar = tqdm(paths, unit="article", disable=not progress or len(paths) < 50, leave=False)
-        for path in bar:
-            name = names[path]
-            seen_outputs.add(name)
-            outcome = _convert_one(path, source, dest / name, manifest, force, today)
+        index = DuplicateIndex()
+        todo: list[Path] = []
+        for path in paths:
+            outcome = _classify(path, source, dest / names[path], manifest, force)
+            if outcome is None:
+                todo.append(path)
+                continue
             report.outcomes.append(outcome)
+            entry = manifest.get(names[path], {})
+            if outcome.status in ("unchanged", "skipped-edited") and entry.get("text_sha256"):
+                index.add(names[path], _entry_print(entry))
+        for path, result in _convert_many(todo, source, today, workers, progress):
+            report.outcomes.append(_publish(path, source, dest / names[path], result, manifest, index))
+        seen_outputs = set(names.values())
         for name in sorted(set(manifest) - seen_outputs):
             entry = manifest.pop(name)
             target = dest / name
@@ -181,17 +218,20 @@ def convert_tree(
                 report.removed.append(name)
         _assign_unique_slugs(dest, manifest)
         write_atomic(dest / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+    report.outcomes.sort(key=lambda o: o.raw)
     return report
 
 
-def _convert_one(
-    path: Path,
-    source: Path,
-    target: Path,
-    manifest: dict[str, dict[str, str]],
-    force: bool,
-    today: date | None,
-) -> Outcome:
+def _entry_print(entry: dict[str, str]) -> Fingerprint:
+    return Fingerprint(
+        entry["text_sha256"], Fingerprint.decode_sketch(entry.get("sketch", "")), int(entry.get("words", 0))
+    )
+
+
+def _classify(
+    path: Path, source: Path, target: Path, manifest: dict[str, dict[str, str]], force: bool
+) -> Outcome | None:
+    """The outcome of a raw file that needs no conversion, or None when it does."""
     rel = path.relative_to(source).as_posix()
     entry = manifest.get(target.name, {})
     sidecar = path.with_suffix(".json")
@@ -199,35 +239,112 @@ def _convert_one(
         raw_sha = file_sha256(path, sidecar if sidecar.exists() else None)
     except OSError as exc:
         return Outcome(rel, "error", reason=f"unreadable: {exc.strerror or exc}")
-    existing = target.read_bytes() if target.exists() else None
-    if existing is not None and not force:
-        current = sha256_bytes(existing)
-        if entry and current != entry.get("output_sha256"):
-            note = "edited by hand; not overwritten (use --force to redo it)"
-            if raw_sha != entry.get("raw_sha256"):
-                note += f"; its raw file {rel} has changed since"
-            return Outcome(rel, "skipped-edited", target.name, note)
-        if entry and raw_sha == entry.get("raw_sha256") and entry.get("converter") == __version__:
-            return Outcome(rel, "unchanged", target.name)
+    if force:
+        return None
+    current_version = entry.get("raw_sha256") == raw_sha and entry.get("converter") == __version__
+    duplicate_of = entry.get("duplicate_of")
+    if (
+        duplicate_of
+        and current_version
+        and duplicate_of in manifest
+        and not manifest[duplicate_of].get("duplicate_of")
+    ):
+        return Outcome(rel, "duplicate", reason=f"same story as {manifest[duplicate_of].get('raw')}")
+    if not target.exists():
+        return None
+    if entry and sha256_bytes(target.read_bytes()) != entry.get("output_sha256"):
+        note = "edited by hand; not overwritten (use --force to redo it)"
+        if raw_sha != entry.get("raw_sha256"):
+            note += f"; its raw file {rel} has changed since"
+        return Outcome(rel, "skipped-edited", target.name, note)
+    if entry and current_version and not duplicate_of:
+        return Outcome(rel, "unchanged", target.name)
+    return None
+
+
+ConvertResult = Article | str
+
+
+def _convert_worker(args: tuple[Path, Path, date | None]) -> ConvertResult:
+    path, source, today = args
     try:
-        article = convert_file(path, source, today=today)
+        return convert_file(path, source, today=today)
     except RawFileError as exc:
-        return Outcome(rel, "error", reason=str(exc))
+        return str(exc)
     except OSError as exc:
-        return Outcome(rel, "error", reason=f"unreadable: {exc.strerror or exc}")
+        return f"unreadable: {exc.strerror or exc}"
+
+
+def _convert_many(
+    paths: list[Path], source: Path, today: date | None, workers: int | None, progress: bool
+) -> Iterator[tuple[Path, ConvertResult]]:
+    """Convert in order; a process pool for batches big enough to repay starting it."""
+    from tqdm import tqdm
+
+    jobs = [(path, source, today) for path in paths]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    bar = tqdm(total=len(jobs), unit="article", disable=not progress or len(jobs) < 50, leave=False)
+    try:
+        if workers > 1 and len(jobs) >= POOL_MIN_BATCH:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for path, result in zip(paths, pool.map(_convert_worker, jobs, chunksize=8), strict=True):
+                    bar.update()
+                    yield path, result
+        else:
+            for path, job in zip(paths, jobs, strict=True):
+                result = _convert_worker(job)
+                bar.update()
+                yield path, result
+    finally:
+        bar.close()
+
+
+def _publish(
+    path: Path,
+    source: Path,
+    target: Path,
+    result: ConvertResult,
+    manifest: dict[str, dict[str, str]],
+    index: DuplicateIndex,
+) -> Outcome:
+    """Write one converted article, or say why not (an error, or a duplicate)."""
+    rel = path.relative_to(source).as_posix()
+    if isinstance(result, str):
+        return Outcome(rel, "error", reason=result)
+    article = result
+    print_ = fingerprint("\n".join(article.body))
+    original = index.find(print_)
+    if original is not None and original != target.name:
+        if target.exists() and sha256_bytes(target.read_bytes()) == manifest.get(target.name, {}).get(
+            "output_sha256"
+        ):
+            target.unlink()  # it was published before its twin was found; the twin stays
+        manifest[target.name] = {
+            "raw": rel,
+            "raw_sha256": article.raw_sha256,
+            "converter": __version__,
+            "duplicate_of": original,
+        }
+        return Outcome(rel, "duplicate", reason=f"same story as {manifest[original].get('raw', original)}")
     data = render_markdown(article).encode("utf-8")
+    existing = target.read_bytes() if target.exists() else None
     if existing != data:
         write_atomic(target, data)
-        status = "written"
-    else:
-        status = "unchanged"
     manifest[target.name] = {
         "raw": rel,
         "raw_sha256": article.raw_sha256,
         "output_sha256": sha256_bytes(data),
         "converter": __version__,
+        "text_sha256": print_.text_sha256,
+        "sketch": print_.encode_sketch(),
+        "words": str(print_.words),
     }
-    return Outcome(rel, status, target.name, warnings=article.warnings)
+    index.add(target.name, print_)
+    return Outcome(
+        rel, "written" if existing != data else "unchanged", target.name, warnings=article.warnings
+    )
 
 
 def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]]) -> None:
