@@ -93,7 +93,8 @@ ABOUT_SAVE_AS = "about/index.html"
 DIRECT_TEMPLATES = ["index", "archives", "about", "404"]
 
 # Pelican's own taxonomies and per-period archives are not used: places are
-# this site's taxonomy (plugins/place_pages).
+# this site's taxonomy (plugins/place_pages), and plugins/digest_site writes
+# the archives by year and month (DIGEST_*_ARCHIVE_* below).
 CATEGORY_URL = ""
 CATEGORY_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
@@ -154,6 +155,10 @@ DIGEST_REGION_INDEX_SAVE_AS = "regions/index.html"
 DIGEST_REGION_URL = "regions/{slug}/"
 DIGEST_REGION_SAVE_AS = "regions/{slug}/index.html"
 DIGEST_REGION_FEED_SAVE_AS = "regions/{slug}/feed.xml"
+# Article pages list up to this many related articles (sharing places); 0 = off.
+DIGEST_RELATED_MAX = 5
+# Look up city coordinates in the gazetteer (GeoRSS points in the city feeds).
+DIGEST_CITY_COORDINATES = True
 
 # --------------------------------------------------------------------------
 # plugins/digest_feeds
@@ -172,3 +177,13 @@ DIGEST_FEED_DEV_SITEURL = "http://localhost:8000"
 DIGEST_CNAME = ""
 # Write an empty .nojekyll so GitHub Pages serves the output as is.
 DIGEST_NOJEKYLL = True
+# Archives: one page per year and per month ({year}, {month:02d} placeholders).
+DIGEST_YEAR_ARCHIVE_URL = "archives/{year}/"
+DIGEST_YEAR_ARCHIVE_SAVE_AS = "archives/{year}/index.html"
+DIGEST_MONTH_ARCHIVE_URL = "archives/{year}/{month:02d}/"
+DIGEST_MONTH_ARCHIVE_SAVE_AS = "archives/{year}/{month:02d}/index.html"
+# sitemap.xml and robots.txt at the output root ("" switches either off).
+# On a project site (/<repo>/) crawlers only read the domain's own robots.txt;
+# submit the sitemap's address to search engines instead.
+DIGEST_SITEMAP = "sitemap.xml"
+DIGEST_ROBOTS = "robots.txt"

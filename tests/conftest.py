@@ -1,4 +1,9 @@
-"""Fixtures for the Pelican site tests (tests/test_site.py)."""
+"""Fixtures for the Pelican site tests (test_site, test_html_valid, test_browser, test_publish).
+
+Builds of the fixture articles are shared by the whole session: ``site`` is a
+project-site layout (SITEURL with a path, as on ``https://<user>.github.io/<repo>/``),
+``root_site`` a user-site layout at the domain root.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "site_articles"
 # A project-site style address (with a path) catches links that ignore SITEURL.
 TEST_SITEURL = "https://digest.example.org/sub"
+# A user-site style address: the site at the domain root.
+TEST_ROOT_SITEURL = "https://example.github.io"
+# Git-ignored (.cache/ is in .gitignore): vendored axe-core, screenshots.
+CACHE_DIR = ROOT / ".cache"
+SCREENSHOT_DIR = CACHE_DIR / "screenshots"
 # Small values so pagination and the feed cap are exercised by 9 articles.
 TEST_PAGINATION = 4
 TEST_FEED_MAX_ITEMS = 5
@@ -43,6 +53,13 @@ def build_site(output: Path, **overrides: Any) -> Path:
     return output
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture site built for a project site under ``/sub/`` (read-only)."""
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def root_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture site built for a user site at the domain root (read-only)."""
+    return build_site(tmp_path_factory.mktemp("root_site"), SITEURL=TEST_ROOT_SITEURL)

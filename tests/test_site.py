@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
@@ -24,6 +25,7 @@ from conftest import (
     SITE_FIXTURES,
     TEST_FEED_MAX_ITEMS,
     TEST_PAGINATION,
+    TEST_ROOT_SITEURL,
     TEST_SITEURL,
     build_site,
     pelican_settings,
@@ -65,7 +67,7 @@ BY_SLUG = {f.slug: f for f in FIXTURES}
 
 # Place slugs the site must use (ASCII, collisions suffixed with the country).
 CITY_SLUGS = {
-    "CN-1803331": "luliang",
+    "CN-13512505": "luliang",
     "IT-3177700": "cuneo",
     "ES-2509954": "valencia-es",
     "VE-3625549": "valencia-ve",
@@ -177,25 +179,93 @@ def test_raw_folder_is_never_published(site: Path) -> None:
 # --------------------------------------------------------------------------
 # Links
 # --------------------------------------------------------------------------
-def test_every_internal_link_resolves(site: Path) -> None:
-    checked = 0
+def resolve(site: Path, siteurl: str, url: str) -> Path | None:
+    """The output file an absolute URL under ``siteurl`` points at (None if outside the site)."""
+    if not url.startswith(siteurl + "/"):
+        return None
+    rel = urlsplit(url[len(siteurl) :]).path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return site / rel
+
+
+def site_references(site: Path) -> list[tuple[Path, str]]:
+    """Every URL the built site refers to: HTML links, assets, Open Graph and
+    JSON-LD URLs, feed links, guids and category schemes, sitemap and robots."""
+    refs: list[tuple[Path, str]] = []
     for page in html_files(site):
         doc = soup(page)
         ids = {tag["id"] for tag in doc.find_all(id=True)}
-        for tag in doc.find_all(["a", "link", "img", "script"]):
-            ref = tag.get("href") or tag.get("src")
-            if not ref:
-                continue
-            if ref.startswith("#"):
-                assert ref[1:] in ids, f"{page}: {ref}"
-                continue
-            # Every internal link is absolute under SITEURL (which has a path).
-            assert not ref.startswith("/"), f"{page}: root-relative {ref}"
-            if urlsplit(ref).netloc != urlsplit(TEST_SITEURL).netloc:
-                continue  # an original article's source
-            assert url_to_file(site, ref).is_file(), f"{page}: broken {ref}"
-            checked += 1
-    assert checked > 500
+        for tag in doc.find_all(["a", "link", "img", "script", "source", "iframe", "form"]):
+            for attr in ("href", "src", "action"):
+                if tag.get(attr):
+                    ref = tag[attr]
+                    if ref.startswith("#"):
+                        assert ref[1:] in ids, f"{page}: dangling {ref}"
+                    else:
+                        refs.append((page, ref))
+        for meta in doc.find_all("meta", property=re.compile(r"^og:(url|image)$")):
+            refs.append((page, meta["content"]))
+        for script in doc.find_all("script", type="application/ld+json"):
+            text = script.string or ""
+            refs.extend((page, url) for url in re.findall(r'"(https?://[^"]+)"', text))
+    for feed in site.rglob("*.xml"):
+        root = ElementTree.parse(feed).getroot()
+        for element in root.iter():
+            for attr in ("href", "domain", "scheme"):
+                if element.get(attr):
+                    refs.append((feed, element.get(attr)))
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag in {"link", "guid", "id", "loc", "docs", "uri"} and (element.text or "").strip():
+                refs.append((feed, element.text.strip()))
+    robots = site / "robots.txt"
+    for line in robots.read_text(encoding="utf-8").splitlines():
+        if line.lower().startswith("sitemap:"):
+            refs.append((robots, line.split(":", 1)[1].strip()))
+    return refs
+
+
+def check_every_reference(site: Path, siteurl: str) -> int:
+    """Assert every internal URL is absolute under ``siteurl`` and resolves; count them."""
+    host = urlsplit(siteurl).netloc
+    checked = 0
+    for source, ref in site_references(site):
+        parts = urlsplit(ref)
+        # Internal links are absolute under SITEURL: never root-relative (they
+        # would break a project site under /<repo>/) and never relative.
+        assert parts.scheme in {"http", "https", "mailto"}, f"{source}: not absolute: {ref}"
+        if parts.netloc != host:
+            continue  # an original article's source, a spec's address
+        target = resolve(site, siteurl, ref)
+        assert target is not None, f"{source}: {ref} is outside {siteurl}/"
+        assert target.is_file(), f"{source}: broken {ref}"
+        checked += 1
+    return checked
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    """Project-site layout: everything under /sub/."""
+    assert check_every_reference(site, TEST_SITEURL) > 800
+
+
+def test_every_internal_link_resolves_at_domain_root(root_site: Path) -> None:
+    """User-site layout: the same output at the domain root."""
+    assert check_every_reference(root_site, TEST_ROOT_SITEURL) > 800
+    home = soup(root_site / "index.html")
+    assert home.find("a", class_="site-title")["href"] == f"{TEST_ROOT_SITEURL}/"
+    assert "/sub/" not in (root_site / "feeds" / "all.rss.xml").read_text(encoding="utf-8")
+
+
+def test_link_checker_catches_broken_and_root_relative_links(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html><body><a href="https://x.test/sub/missing/">x</a></body></html>'
+    )
+    (tmp_path / "robots.txt").write_text("User-agent: *\n")
+    with pytest.raises(AssertionError, match="broken"):
+        check_every_reference(tmp_path, "https://x.test/sub")
+    (tmp_path / "index.html").write_text('<!DOCTYPE html><html><body><a href="/about/">x</a></body></html>')
+    with pytest.raises(AssertionError, match="not absolute"):
+        check_every_reference(tmp_path, "https://x.test/sub")
 
 
 def test_article_pages_link_to_their_places(site: Path) -> None:
@@ -390,14 +460,204 @@ def parse_feed(path: Path) -> feedparser.FeedParserDict:
     return parsed
 
 
+def feed_files(site: Path) -> list[Path]:
+    return sorted(site.glob("feeds/*.xml")) + sorted(site.glob("*/*/feed.xml"))
+
+
 def test_every_feed_parses_cleanly(site: Path) -> None:
-    feeds = sorted(site.rglob("*.xml"))
+    feeds = feed_files(site)
     assert len(feeds) > 30
+    assert len(feeds) == len(list(site.rglob("*.xml"))) - 1  # all but sitemap.xml
     for path in feeds:
         parsed = parse_feed(path)
         assert parsed.entries, path
         self_links = [lk.href for lk in parsed.feed.links if lk.rel == "self"]
         assert self_links == [f"{TEST_SITEURL}/{path.relative_to(site).as_posix()}"], path
+
+
+# The W3C feed validator's rules that readers act on (after its validators.py,
+# rss.py, item.py, feed.py and entry.py): required elements, RFC 822 dates in
+# RSS and RFC 3339 dates in Atom, full URIs, self links matching the feed's
+# location, permalink guids, unique ids, no HTML in plain-text elements.
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
+W3CDTF = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+FULL_URI = re.compile(r"^[a-zA-Z][0-9a-zA-Z+\-.]*://[^/][0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$")
+HTML_END_TAG = re.compile(r"</\w+>")
+ATOM = "{http://www.w3.org/2005/Atom}"
+GEORSS = "{http://www.georss.org/georss}"
+
+
+def _plausible(when: datetime) -> bool:
+    now = datetime.now(UTC)
+    return datetime(1995, 1, 1, tzinfo=UTC) <= when <= now.replace(year=now.year + 1)
+
+
+def _canonical_uri(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return (
+        parts.scheme == parts.scheme.lower()
+        and parts.netloc == parts.netloc.lower()
+        and not parts.netloc.endswith((":80", ":443"))
+        and "%" not in uri
+    )
+
+
+def w3c_feed_problems(path: Path, location: str) -> list[str]:
+    """Errors and reader-relevant warnings the W3C validator would give for one feed."""
+    problems: list[str] = []
+    root = ElementTree.parse(path).getroot()
+
+    def need(parent: ElementTree.Element, tag: str, where: str) -> ElementTree.Element | None:
+        found = parent.find(tag)
+        if found is None or not ((found.text or "").strip() or found.attrib):
+            problems.append(f"{where}: missing {tag}")
+            return None
+        return found
+
+    def uri(value: str | None, where: str) -> None:
+        if not value or not FULL_URI.match(value):
+            problems.append(f"{where}: not a full URI: {value!r}")
+        elif not _canonical_uri(value):
+            problems.append(f"{where}: URI not in canonical form: {value!r}")
+
+    def plain(element: ElementTree.Element | None, where: str) -> None:
+        if element is not None and HTML_END_TAG.search(element.text or ""):
+            problems.append(f"{where}: contains HTML")
+
+    if root.tag == "rss":
+        if root.get("version") != "2.0":
+            problems.append("rss version is not 2.0")
+        channel = root.find("channel")
+        assert channel is not None
+        for tag in ("title", "link", "description"):
+            need(channel, tag, "channel")
+        uri(channel.findtext("link"), "channel/link")
+        if channel.findtext("language") not in {"en", "en-gb", "en-us"}:
+            problems.append("channel: language")
+        selfs = [lk for lk in channel.findall(f"{ATOM}link") if lk.get("rel") == "self"]
+        if [lk.get("href") for lk in selfs] != [location]:
+            problems.append(f"channel: self link {[lk.get('href') for lk in selfs]} is not {location}")
+        if selfs and selfs[0].get("type") != "application/rss+xml":
+            problems.append("channel: self link type")
+        dates = [channel.findtext("lastBuildDate") or ""]
+        guids: set[str] = set()
+        for n, item in enumerate(channel.findall("item")):
+            where = f"item {n}"
+            plain(need(item, "title", where), where + "/title")
+            plain(item.find("description"), where + "/description")
+            need(item, "description", where)
+            link = item.findtext("link")
+            uri(link, where + "/link")
+            guid = item.find("guid")
+            if guid is None:
+                problems.append(f"{where}: no guid")
+            else:
+                if guid.get("isPermaLink") != "true" or guid.text != link:
+                    problems.append(f"{where}: guid is not the permalink")
+                uri(guid.text, where + "/guid")
+                if guid.text in guids:
+                    problems.append(f"{where}: duplicate guid")
+                guids.add(guid.text or "")
+            dates.append(item.findtext("pubDate") or "")
+            for category in item.findall("category"):
+                if not (category.text or "").strip():
+                    problems.append(f"{where}: empty category")
+                if category.get("domain") is not None:
+                    uri(category.get("domain"), where + "/category@domain")
+            for point in item.findall(f"{GEORSS}point"):
+                lat, lon = (float(v) for v in (point.text or "").split())
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    problems.append(f"{where}: georss:point out of range")
+        for value in dates:
+            if not RFC822.match(value):
+                problems.append(f"not an RFC 822 date: {value!r}")
+            elif not _plausible(parsedate_to_datetime(value)):
+                problems.append(f"implausible date: {value!r}")
+    elif root.tag == f"{ATOM}feed":
+        for tag in ("id", "title", "updated"):
+            need(root, f"{ATOM}{tag}", "feed")
+        uri(root.findtext(f"{ATOM}id"), "feed/id")
+        entries = root.findall(f"{ATOM}entry")
+        if root.find(f"{ATOM}author/{ATOM}name") is None and any(
+            e.find(f"{ATOM}author") is None for e in entries
+        ):
+            problems.append("feed: missing author")
+        links = root.findall(f"{ATOM}link")
+        if [lk.get("href") for lk in links if lk.get("rel") == "self"] != [location]:
+            problems.append("feed: self link does not match its location")
+        if not [lk for lk in links if lk.get("rel") in (None, "alternate")]:
+            problems.append("feed: no alternate link")
+        dates = [root.findtext(f"{ATOM}updated") or ""]
+        ids: set[str] = set()
+        for n, entry in enumerate(entries):
+            where = f"entry {n}"
+            for tag in ("id", "title", "updated"):
+                need(entry, f"{ATOM}{tag}", where)
+            plain(entry.find(f"{ATOM}title"), where + "/title")
+            plain(entry.find(f"{ATOM}summary"), where + "/summary")
+            entry_id = entry.findtext(f"{ATOM}id") or ""
+            uri(entry_id, where + "/id")
+            if entry_id in ids:
+                problems.append(f"{where}: duplicate id")
+            ids.add(entry_id)
+            alternates = [lk for lk in entry.findall(f"{ATOM}link") if lk.get("rel") in (None, "alternate")]
+            if len(alternates) != 1:
+                problems.append(f"{where}: needs exactly one alternate link")
+            for link in alternates:
+                uri(link.get("href"), where + "/link")
+            dates += [entry.findtext(f"{ATOM}updated") or "", entry.findtext(f"{ATOM}published") or ""]
+            for category in entry.findall(f"{ATOM}category"):
+                if not category.get("term"):
+                    problems.append(f"{where}: category without term")
+        for value in dates:
+            if not W3CDTF.match(value):
+                problems.append(f"not an RFC 3339 date: {value!r}")
+            elif not _plausible(datetime.fromisoformat(value)):
+                problems.append(f"implausible date: {value!r}")
+    else:
+        problems.append(f"unknown feed type {root.tag}")
+    return problems
+
+
+@pytest.mark.parametrize("layout", ["project", "root"])
+def test_feeds_follow_the_w3c_validator_rules(layout: str, request: pytest.FixtureRequest) -> None:
+    built = request.getfixturevalue("site" if layout == "project" else "root_site")
+    siteurl = TEST_SITEURL if layout == "project" else TEST_ROOT_SITEURL
+    for path in feed_files(built):
+        location = f"{siteurl}/{path.relative_to(built).as_posix()}"
+        assert w3c_feed_problems(path, location) == [], path
+
+
+def test_w3c_rules_catch_bad_feeds(tmp_path: Path) -> None:
+    from digest_feeds import FeedItem, FeedSpec, write_feed
+
+    when = datetime(2024, 8, 30, 10, 15, tzinfo=UTC)
+    item = FeedItem("A <b>bold</b> title", "https://x.test/a/", when, "Summary", (("China", ""),))
+    spec = FeedSpec("rss", "Feed", "Desc", "https://x.test/", "https://x.test/f.xml")
+    write_feed(str(tmp_path / "f.xml"), spec, [item, item])
+    problems = w3c_feed_problems(tmp_path / "f.xml", "https://x.test/elsewhere.xml")
+    assert any("self link" in p for p in problems)
+    assert any("contains HTML" in p for p in problems)
+    assert any("duplicate guid" in p for p in problems)
+
+
+def test_city_feed_items_carry_georss_points(site: Path) -> None:
+    from digest_converter.gazetteer import load_gazetteer
+
+    root = ElementTree.parse(site / "cities" / "luliang" / "feed.xml").getroot()
+    points = [p.text for p in root.iter(f"{GEORSS}point")]
+    place = load_gazetteer().get("CN-13512505")
+    assert points and set(points) == {f"{place.latitude:.5f} {place.longitude:.5f}"}
+    assert len(points) == len(root.findall("channel/item"))
+    # Only city feeds carry points (an article's cities are several places).
+    for path in (site / "feeds" / "all.rss.xml", site / "countries" / "china" / "feed.xml"):
+        text = path.read_text(encoding="utf-8")
+        assert "georss" not in text, path
+    parsed = feedparser.parse((site / "cities" / "luliang" / "feed.xml").read_bytes())
+    assert not parsed.bozo and parsed.entries[0].where["coordinates"] == (place.longitude, place.latitude)
 
 
 def test_site_rss_feed_items(site: Path) -> None:
@@ -466,7 +726,7 @@ def test_slugs_are_ascii_unique_and_order_independent() -> None:
     def make() -> list[Place]:
         return [
             Place("city", "Valencia", "VE-3625549", "VE"),
-            Place("city", "Lüliang", "CN-1803331", "CN"),
+            Place("city", "Lüliang", "CN-13512505", "CN"),
             Place("city", "Valencia", "ES-2509954", "ES"),
             Place("city", "Győr", "HU-3052009", "HU"),
             Place("city", "Xi'an", "CN-1790630", "CN"),
@@ -481,7 +741,7 @@ def test_slugs_are_ascii_unique_and_order_independent() -> None:
     assert slugs == {(p.name, p.code): p.slug for p in second}
     assert slugs[("Valencia", "ES-2509954")] == "valencia-es"
     assert slugs[("Valencia", "VE-3625549")] == "valencia-ve"
-    assert slugs[("Lüliang", "CN-1803331")] == "luliang"
+    assert slugs[("Lüliang", "CN-13512505")] == "luliang"
     assert slugs[("Győr", "HU-3052009")] == "gyor"
     assert slugs[("Xi'an", "CN-1790630")] == "xian"
     assert slugs[("Springfield", "US-4409896")] == "springfield-us-4409896"
@@ -491,7 +751,7 @@ def test_slugs_are_ascii_unique_and_order_independent() -> None:
 def test_mismatched_codes_fall_back_to_names() -> None:
     from place_pages import KIND_BY_NAME, place_refs
 
-    meta = {"cities": "Lüliang, Cuneo", "city_ids": "CN-1803331"}
+    meta = {"cities": "Lüliang, Cuneo", "city_ids": "CN-13512505"}
     refs = place_refs(meta, KIND_BY_NAME["city"])
     assert [name for _, name in refs] == ["Lüliang", "Cuneo"]
     assert place_refs({"cities": "", "city_ids": ""}, KIND_BY_NAME["city"]) == []

@@ -5,6 +5,9 @@
 * One RSS 2.0 feed per country, city and region, at the place's ``feed_url``
   (set by the place_pages plugin, e.g. ``countries/italy/feed.xml``).
 
+A city feed's items carry the city's coordinates as a GeoRSS ``georss:point``
+(feedgen's ``geo`` extension) when the place_pages plugin found them.
+
 Feeds are reproducible: the feed's lastBuildDate/updated is the newest item's
 date (never the build time), items are ordered by (date, slug), and at most
 ``DIGEST_FEED_MAX_ITEMS`` items are written. Links are absolute: SITEURL, or
@@ -60,6 +63,7 @@ class FeedItem:
     date: datetime  # timezone-aware
     summary: str
     categories: tuple[tuple[str, str], ...]  # (name, scheme URL)
+    point: tuple[float, float] | None = None  # (latitude, longitude) for GeoRSS
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class FeedSpec:
     site_link: str  # absolute URL of the HTML page the feed mirrors
     self_link: str  # absolute URL of the feed itself
     language: str = "en"
+    author: str = ""  # the feed's author (Atom requires one); defaults to the title
 
 
 def clean_text(text: Any) -> str:
@@ -81,6 +86,8 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
     """Write one feed file. Items must be newest first; the feed's date is the
     first item's date (or a fixed epoch when empty), never the build time."""
     fg = FeedGenerator()
+    if any(item.point for item in items):
+        fg.load_extension("geo")  # declares georss: only where it is used
     fg.id(spec.self_link)
     fg.title(clean_text(spec.title))
     fg.description(clean_text(spec.description) or clean_text(spec.title))
@@ -90,6 +97,7 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
     fg.link(href=spec.self_link, rel="self", type=self_type)
     fg.link(href=spec.site_link, rel="alternate", type="text/html")
     fg.language(spec.language)
+    fg.author({"name": clean_text(spec.author) or clean_text(spec.title), "uri": spec.site_link})
     fg.updated(items[0].date if items else EMPTY_FEED_DATE)
     for item in items:
         fe = fg.add_entry(order="append")
@@ -103,6 +111,8 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
             fe.summary(summary)
         for name, scheme in item.categories:
             fe.category(term=clean_text(name), scheme=scheme)
+        if item.point:
+            fe.geo.point(f"{item.point[0]:.5f} {item.point[1]:.5f}")
     data = fg.rss_str(pretty=True) if spec.format == "rss" else fg.atom_str(pretty=True)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "wb") as handle:
@@ -155,7 +165,12 @@ def _newest_first_key(article: Any) -> tuple[float, str]:
     return (-article.date.timestamp(), str(getattr(article, "slug", "")))
 
 
-def article_item(article: Any, siteurl: str, scheme_urls: Mapping[str, str]) -> FeedItem:
+def article_item(
+    article: Any,
+    siteurl: str,
+    scheme_urls: Mapping[str, str],
+    point: tuple[float, float] | None = None,
+) -> FeedItem:
     categories = tuple(
         (place.name, scheme_urls.get(kind, ""))
         for kind, attr in PLACE_ATTRS
@@ -168,14 +183,20 @@ def article_item(article: Any, siteurl: str, scheme_urls: Mapping[str, str]) -> 
         date=article.date,
         summary=str(summary),
         categories=categories,
+        point=point,
     )
 
 
 def feed_items(
-    articles: Iterable[Any], siteurl: str, max_items: int, scheme_urls: Mapping[str, str]
+    articles: Iterable[Any],
+    siteurl: str,
+    max_items: int,
+    scheme_urls: Mapping[str, str],
+    point: tuple[float, float] | None = None,
 ) -> list[FeedItem]:
+    """The newest ``max_items`` articles as feed items (all with ``point``, if given)."""
     newest = sorted(articles, key=_newest_first_key)[:max_items]
-    return [article_item(article, siteurl, scheme_urls) for article in newest]
+    return [article_item(article, siteurl, scheme_urls, point) for article in newest]
 
 
 def write_all_feeds(
@@ -187,13 +208,16 @@ def write_all_feeds(
     sitename = str(settings.get("SITENAME", ""))
     description = str(settings.get("DIGEST_SITE_DESCRIPTION") or sitename)
     lang = str(settings.get("DEFAULT_LANG", "en"))
+    author = str(settings.get("AUTHOR") or sitename)
     index_urls: Mapping[str, str] = getattr(place_index, "index_urls", {}) or {}
     scheme_urls = {kind: f"{siteurl}/{url}" for kind, url in index_urls.items()}
     site_items = feed_items(articles, siteurl, max_items, scheme_urls)
     for key, fmt in (("DIGEST_FEED_ALL_RSS", "rss"), ("DIGEST_FEED_ALL_ATOM", "atom")):
         save_as = settings[key]
         if save_as:
-            spec = FeedSpec(fmt, sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang)
+            spec = FeedSpec(
+                fmt, sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang, author
+            )
             write_feed(sanitised_join(output_path, save_as), spec, site_items)
     by_kind: Mapping[str, Sequence[Any]] = getattr(place_index, "by_kind", {}) or {}
     for places in by_kind.values():
@@ -207,8 +231,10 @@ def write_all_feeds(
                 f"{siteurl}/{place.url}",
                 f"{siteurl}/{place.feed_url}",
                 lang,
+                author,
             )
-            items = feed_items(place.articles, siteurl, max_items, scheme_urls)
+            point = getattr(place, "coordinates", None) if place.kind == "city" else None
+            items = feed_items(place.articles, siteurl, max_items, scheme_urls, point)
             write_feed(sanitised_join(output_path, place.feed_url), spec, items)
 
 

@@ -7,19 +7,31 @@
   ``article.url`` stays the digest's permalink.
 * Pelican's tag/category/author lists are emptied when their pages are off
   (their per-term filtering is quadratic in the number of articles).
+* Archives by month: ``DIGEST_MONTH_ARCHIVE_URL`` pages (``archives/2024/08/``)
+  and ``DIGEST_YEAR_ARCHIVE_URL`` pages (``archives/2024/``), built in one pass
+  (Pelican's own period archives are quadratic in the number of articles and
+  stay off). The archives index gets ``archive_years`` in its context.
+* ``sitemap.xml`` (every page written in this build, except the 404 page) and
+  ``robots.txt`` pointing at it, with absolute URLs.
 * GitHub Pages extras at the end of the build: a ``CNAME`` file when
   ``DIGEST_CNAME`` is set, and an empty ``.nojekyll`` when ``DIGEST_NOJEKYLL``.
 """
 
 from __future__ import annotations
 
+import calendar
 import logging
 import os
 import re
-from collections.abc import MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from pelican import signals
+from pelican.generators import Generator
+from pelican.utils import sanitised_join
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +39,12 @@ DEFAULTS: dict[str, Any] = {
     "DIGEST_CNAME": "",
     "DIGEST_NOJEKYLL": True,
     "DIGEST_SITE_DESCRIPTION": "",
+    "DIGEST_YEAR_ARCHIVE_URL": "archives/{year}/",
+    "DIGEST_YEAR_ARCHIVE_SAVE_AS": "archives/{year}/index.html",
+    "DIGEST_MONTH_ARCHIVE_URL": "archives/{year}/{month:02d}/",
+    "DIGEST_MONTH_ARCHIVE_SAVE_AS": "archives/{year}/{month:02d}/index.html",
+    "DIGEST_SITEMAP": "sitemap.xml",
+    "DIGEST_ROBOTS": "robots.txt",
 }
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -54,6 +72,30 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
         )
     if not isinstance(settings["DIGEST_SITE_DESCRIPTION"], str):
         raise DigestSiteSettingsError("DIGEST_SITE_DESCRIPTION must be a string")
+    for key in (
+        "DIGEST_YEAR_ARCHIVE_URL",
+        "DIGEST_YEAR_ARCHIVE_SAVE_AS",
+        "DIGEST_MONTH_ARCHIVE_URL",
+        "DIGEST_MONTH_ARCHIVE_SAVE_AS",
+    ):
+        value = settings[key]
+        needs = ("{year}", "{month") if "MONTH" in key else ("{year}",)
+        ok = isinstance(value, str) and not value.startswith("/") and all(n in value for n in needs)
+        try:
+            ok = ok and bool(value.format(year=2024, month=8))
+        except (KeyError, IndexError, ValueError):
+            ok = False
+        if ok and key.endswith("_SAVE_AS"):
+            ok = value.endswith(".html")
+        if not ok:
+            raise DigestSiteSettingsError(
+                f"{key} must be a relative path with {' and '.join(needs)} placeholders"
+                f"{' ending in .html' if key.endswith('_SAVE_AS') else ''}, got {value!r}"
+            )
+    for key in ("DIGEST_SITEMAP", "DIGEST_ROBOTS"):
+        value = settings[key]
+        if not isinstance(value, str) or value.startswith("/") or ".." in value.split("/"):
+            raise DigestSiteSettingsError(f"{key} must be a relative path ('' to disable), got {value!r}")
 
 
 def normalise_metadata(metadata: MutableMapping[str, Any], source: str = "") -> None:
@@ -95,8 +137,193 @@ def drop_unwritten_taxonomies(generator: Any) -> None:
         generator.authors = []
 
 
+# --------------------------------------------------------------------------
+# Archives by month
+# --------------------------------------------------------------------------
+@dataclass
+class ArchiveMonth:
+    year: int
+    month: int
+    url: str
+    save_as: str
+    articles: list[Any] = field(default_factory=list)  # newest first
+
+    @property
+    def name(self) -> str:
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def month_name(self) -> str:
+        return calendar.month_name[self.month]
+
+
+@dataclass
+class ArchiveYear:
+    year: int
+    url: str
+    save_as: str
+    months: list[ArchiveMonth] = field(default_factory=list)  # newest first
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.articles) for m in self.months)
+
+
+def build_archives(articles: Sequence[Any], settings: Mapping[str, Any]) -> list[ArchiveYear]:
+    """Years and months, newest first, each month's articles newest first (one pass).
+
+    An article belongs to the month of its own date in its own time zone, as
+    shown on its page.
+    """
+    ordered = sorted(articles, key=lambda a: (-a.date.timestamp(), str(getattr(a, "slug", ""))))
+    years: dict[int, ArchiveYear] = {}
+    months: dict[tuple[int, int], ArchiveMonth] = {}
+    for article in ordered:
+        y, m = article.date.year, article.date.month
+        month = months.get((y, m))
+        if month is None:
+            month = ArchiveMonth(
+                y,
+                m,
+                settings["DIGEST_MONTH_ARCHIVE_URL"].format(year=y, month=m),
+                settings["DIGEST_MONTH_ARCHIVE_SAVE_AS"].format(year=y, month=m),
+            )
+            months[(y, m)] = month
+        month.articles.append(article)
+    for (y, _), month in months.items():
+        if y not in years:
+            years[y] = ArchiveYear(
+                y,
+                settings["DIGEST_YEAR_ARCHIVE_URL"].format(year=y, month=1),
+                settings["DIGEST_YEAR_ARCHIVE_SAVE_AS"].format(year=y, month=1),
+            )
+        years[y].months.append(month)
+    result = sorted(years.values(), key=lambda yr: -yr.year)
+    for year in result:
+        year.months.sort(key=lambda mo: -mo.month)
+    return result
+
+
+def write_archives(
+    writer: Any,
+    context: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    years: Sequence[ArchiveYear],
+    get_template: Callable[[str], Any],
+) -> None:
+    relative_urls = bool(settings.get("RELATIVE_URLS"))
+    year_template = get_template("archive_year")
+    month_template = get_template("archive_month")
+    for position, year in enumerate(years):
+        writer.write_file(
+            year.save_as,
+            year_template,
+            context,
+            relative_urls=relative_urls,
+            archive_year=year,
+            newer_year=years[position - 1] if position > 0 else None,
+            older_year=years[position + 1] if position + 1 < len(years) else None,
+            page_url=year.url,
+            url=year.url,
+        )
+    all_months = [month for year in years for month in year.months]
+    for position, month in enumerate(all_months):
+        writer.write_file(
+            month.save_as,
+            month_template,
+            context,
+            relative_urls=relative_urls,
+            archive_month=month,
+            archive_year=next(y for y in years if y.year == month.year),
+            newer_month=all_months[position - 1] if position > 0 else None,
+            older_month=all_months[position + 1] if position + 1 < len(all_months) else None,
+            page_url=month.url,
+            url=month.url,
+        )
+
+
+class ArchivesGenerator(Generator):
+    """Builds the year/month archive index after the articles are read; writes the pages."""
+
+    def generate_context(self) -> None:
+        self.archive_years = build_archives(self.context.get("articles") or [], self.settings)
+        self.context["archive_years"] = self.archive_years
+
+    def generate_output(self, writer: Any) -> None:
+        write_archives(writer, self.context, self.settings, self.archive_years, self.get_template)
+
+
+# --------------------------------------------------------------------------
+# sitemap.xml and robots.txt
+# --------------------------------------------------------------------------
+# Pages written during the current build: output-relative path -> lastmod (or "").
+_written: dict[str, str] = {}
+_output_root: list[str] = [""]
+
+
+def page_url(relative_path: str) -> str:
+    """Site-relative URL of an output file: "a/b/index.html" -> "a/b/"."""
+    if relative_path == "index.html":
+        return ""
+    if relative_path.endswith("/index.html"):
+        return relative_path[: -len("index.html")]
+    return relative_path
+
+
+def sitemap_xml(siteurl: str, pages: Mapping[str, str]) -> str:
+    """A sitemap (sitemaps.org 0.9) of the given site-relative URLs, sorted."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for url in sorted(pages):
+        lines.append("  <url>")
+        lines.append(f"    <loc>{escape(f'{siteurl}/{url}')}</loc>")
+        if pages[url]:
+            lines.append(f"    <lastmod>{escape(pages[url])}</lastmod>")
+        lines.append("  </url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
+
+
+def robots_txt(siteurl: str, sitemap: str) -> str:
+    text = "User-agent: *\nAllow: /\n"
+    if sitemap:
+        text += f"\nSitemap: {siteurl}/{sitemap}\n"
+    return text
+
+
+def _on_content_written(path: str, context: Mapping[str, Any] | None = None) -> None:
+    root = _output_root[0]
+    if not root:
+        return
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    if rel.startswith("../") or not rel.endswith(".html") or rel == "404.html":
+        return
+    lastmod = ""
+    article = (context or {}).get("article")
+    if article is not None and isinstance(getattr(article, "date", None), datetime):
+        modified = getattr(article, "modified", None) or article.date
+        lastmod = modified.isoformat()
+    _written[page_url(rel)] = lastmod
+
+
+def write_sitemap_and_robots(output_path: str, settings: Mapping[str, Any], pages: Mapping[str, str]) -> None:
+    siteurl = str(settings.get("SITEURL") or settings.get("DIGEST_FEED_DEV_SITEURL") or "").rstrip("/")
+    sitemap = settings.get("DIGEST_SITEMAP", "")
+    if sitemap:
+        with open(sanitised_join(output_path, sitemap), "w", encoding="utf-8") as handle:
+            handle.write(sitemap_xml(siteurl, pages))
+    robots = settings.get("DIGEST_ROBOTS", "")
+    if robots:
+        with open(sanitised_join(output_path, robots), "w", encoding="utf-8") as handle:
+            handle.write(robots_txt(siteurl, sitemap))
+
+
 def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
+    _written.clear()
+    _output_root[0] = os.path.abspath(pelican_obj.output_path)
 
 
 def _on_article_context(generator: Any, metadata: MutableMapping[str, Any]) -> None:
@@ -108,10 +335,18 @@ def _on_finalized(pelican_obj: Any) -> None:
     write_pages_extras(
         pelican_obj.output_path, settings["DIGEST_CNAME"], settings["DIGEST_NOJEKYLL"]
     )
+    write_sitemap_and_robots(pelican_obj.output_path, settings, dict(_written))
+    _written.clear()
+
+
+def _get_generators(pelican_obj: Any) -> type[Generator]:
+    return ArchivesGenerator
 
 
 def register() -> None:
     signals.initialized.connect(_on_initialized)
+    signals.get_generators.connect(_get_generators)
+    signals.content_written.connect(_on_content_written)
     signals.article_generator_context.connect(_on_article_context)
     signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
     signals.finalized.connect(_on_finalized)

@@ -17,8 +17,12 @@ number of (article, place) pairs; articles are sorted once, newest first, so
 every place's article list comes out already in order.
 
 For templates, each article gets ``country_places``, ``city_places`` and
-``region_places`` (lists of :class:`Place`), and the shared context gets
-``place_index`` (a :class:`PlaceIndex`). Pages written: ``<kind> index`` and
+``region_places`` (lists of :class:`Place`) and ``related_articles`` (up to
+``DIGEST_RELATED_MAX`` articles sharing its places, see
+:func:`attach_related`), and the shared context gets ``place_index`` (a
+:class:`PlaceIndex`). Cities get their coordinates from the project's
+gazetteer when ``DIGEST_CITY_COORDINATES`` is on (the feeds carry them as
+GeoRSS points). Pages written: ``<kind> index`` and
 one page per place, paginated like the home page (templates ``countries``,
 ``cities``, ``regions``, ``country``, ``city``, ``region``).
 """
@@ -58,7 +62,10 @@ KINDS: tuple[KindSpec, ...] = (
 )
 KIND_BY_NAME: dict[str, KindSpec] = {spec.kind: spec for spec in KINDS}
 
-DEFAULTS: dict[str, str] = {}
+DEFAULTS: dict[str, Any] = {
+    "DIGEST_RELATED_MAX": 5,
+    "DIGEST_CITY_COORDINATES": True,
+}
 for _spec in KINDS:
     DEFAULTS[f"{_spec.setting}_INDEX_URL"] = f"{_spec.plural}/"
     DEFAULTS[f"{_spec.setting}_INDEX_SAVE_AS"] = f"{_spec.plural}/index.html"
@@ -85,6 +92,7 @@ class Place:
     feed_url: str = ""  # site-relative feed location ("" when feeds are off)
     country: Place | None = None  # the country page a city/region belongs to
     articles: list[Any] = field(default_factory=list)
+    coordinates: tuple[float, float] | None = None  # (latitude, longitude), cities only
 
     @property
     def count(self) -> int:
@@ -164,6 +172,15 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
         feed = settings[f"{p}_FEED_SAVE_AS"]
         if feed:  # "" switches the per-place feeds of this kind off
             _check_pattern(f"{p}_FEED_SAVE_AS", feed, needs_slug=True, suffix=".xml")
+    related = settings["DIGEST_RELATED_MAX"]
+    if isinstance(related, bool) or not isinstance(related, int) or related < 0:
+        raise PlacePagesSettingsError(
+            f"DIGEST_RELATED_MAX must be a whole number (0 switches related articles off), got {related!r}"
+        )
+    if not isinstance(settings["DIGEST_CITY_COORDINATES"], bool):
+        raise PlacePagesSettingsError(
+            f"DIGEST_CITY_COORDINATES must be True or False, got {settings['DIGEST_CITY_COORDINATES']!r}"
+        )
     save_as = [settings[f"{spec.setting}_SAVE_AS"] for spec in KINDS]
     if len(set(save_as)) != len(save_as):
         raise PlacePagesSettingsError(
@@ -339,6 +356,9 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
     for spec in KINDS[1:]:
         for place in found[spec.kind].values():
             place.country = countries.get(place.country_code)
+    if settings.get("DIGEST_CITY_COORDINATES", True):
+        attach_coordinates(found["city"].values())
+    attach_related(articles, settings.get("DIGEST_RELATED_MAX", 5))
     return PlaceIndex(
         by_kind={spec.kind: sort_places(found[spec.kind].values()) for spec in KINDS},
         groups={
@@ -347,6 +367,86 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
         },
         index_urls={spec.kind: settings[f"{spec.setting}_INDEX_URL"] for spec in KINDS},
     )
+
+
+# --------------------------------------------------------------------------
+# Coordinates and related articles
+# --------------------------------------------------------------------------
+def city_coordinates(code: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a city id from the project's gazetteer, or None.
+
+    The gazetteer (digest_converter.gazetteer) is the project's one source of
+    place data; it is only read here. Unknown ids (curated ``<ISO2>-<slug>``
+    cities, name-only fallbacks) have no coordinates.
+    """
+    try:
+        from digest_converter.gazetteer import load_gazetteer
+    except ImportError:  # the converter is not installed: no coordinates
+        return None
+    place = load_gazetteer().get(code)
+    if place is None or place.latitude is None or place.longitude is None:
+        return None
+    return (round(float(place.latitude), 5), round(float(place.longitude), 5))
+
+
+def attach_coordinates(cities: Iterable[Place]) -> None:
+    for place in cities:
+        if not place.code.startswith("~"):
+            place.coordinates = city_coordinates(place.code)
+
+
+# Around an article, only this many neighbours (by date) of each of its places
+# are considered, so a place with thousands of articles (China) costs the same
+# as a small one: the whole computation is linear in the number of articles.
+RELATED_WINDOW = 30
+# Places shared by more than this share of all articles say little about
+# relatedness ("China" is on nearly every article); they only break ties.
+RELATED_COMMON_SHARE = 0.5
+# A shared city says more than a shared region, which says more than a country.
+RELATED_KIND_WEIGHT = {"city": 3.0, "region": 2.0, "country": 1.0}
+
+
+def attach_related(articles: Sequence[Any], limit: int) -> None:
+    """Give each article ``related_articles``: up to ``limit`` others sharing its places.
+
+    Score: the sum, over shared places, of the kind's weight (city 3, region 2,
+    country 1) divided by how common the place is, so sharing a small city
+    counts most. Places on more than half of all articles ("China") only break
+    ties: an article sharing nothing else is not related. Ties go to the
+    nearer date, then the slug, so the result is deterministic.
+    """
+    total = len(articles)
+    for article in articles:
+        article.related_articles = []
+    if limit <= 0 or total < 2:
+        return
+    position: dict[int, dict[int, int]] = {}  # id(place) -> id(article) -> index
+    for article in articles:
+        scores: dict[int, float] = defaultdict(float)
+        candidates: dict[int, Any] = {}  # only those sharing an uncommon place
+        for spec in KINDS:
+            for place in getattr(article, f"{spec.kind}_places", None) or []:
+                members = place.articles
+                if len(members) < 2:
+                    continue
+                index = position.get(id(place))
+                if index is None:
+                    index = {id(a): i for i, a in enumerate(members)}
+                    position[id(place)] = index
+                i = index[id(article)]
+                common = len(members) > RELATED_COMMON_SHARE * total and total > 2
+                weight = 0.001 if common else RELATED_KIND_WEIGHT[spec.kind] / len(members)
+                for other in members[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1]:
+                    if other is not article:
+                        scores[id(other)] += weight
+                        if not common:
+                            candidates[id(other)] = other
+        when = article.date.timestamp()
+        ranked = sorted(
+            candidates.values(),
+            key=lambda o: (-round(scores[id(o)], 9), abs(o.date.timestamp() - when), str(o.slug)),
+        )
+        article.related_articles = ranked[:limit]
 
 
 # --------------------------------------------------------------------------
