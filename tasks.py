@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent
 RAW = ROOT / "content" / "raw"
 ARTICLES = ROOT / "content" / "articles"
 OUTPUT = ROOT / "output"
+# Pelican renders here first; only changed files then move into output/ (digest_build.sync).
+STAGING = ROOT / ".build"
 PY = sys.executable
 
 
@@ -61,8 +63,17 @@ def build(c: Context, publish: bool = False, output: str = str(OUTPUT)) -> None:
     if code:
         sys.exit(code)
     conf = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
+    staging = STAGING / ("publish" if publish else "dev")
+    if staging.exists():
+        shutil.rmtree(staging)  # a build killed earlier left it half-written
     with c.cd(str(ROOT)):
-        c.run(f'"{PY}" -m pelican --settings "{conf}" --output "{output}" "{ROOT / "content"}"', pty=False)
+        c.run(f'"{PY}" -m pelican --settings "{conf}" --output "{staging}" "{ROOT / "content"}"', pty=False)
+    from digest_build.sync import sync_tree
+
+    result = sync_tree(staging, Path(output))
+    shutil.rmtree(staging, ignore_errors=True)
+    print(f"output: {len(result.written)} files written, {result.unchanged} unchanged, "
+          f"{len(result.removed)} removed")
 
 
 def _watch_raw(stop: threading.Event, interval: float = 2.0) -> None:
