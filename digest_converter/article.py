@@ -24,6 +24,7 @@ from .dates import (
 from .extract import Extracted, canonical_outlet, parse_html, parse_text
 from .gazetteer import Place, load_gazetteer
 from .places import tag_places
+from .relations import Relation, find_relations
 from .reading import RawFileError, Sidecar, read_raw_text, read_sidecar
 
 MAX_TITLE_CHARS = 120
@@ -57,6 +58,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     dateline: str | None = None
     warnings: list[str] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
 
 
 def clean_value(text: str) -> str:
@@ -202,6 +204,7 @@ def convert_file(path: Path, source_root: Path, today: date | None = None) -> Ar
     tags = tag_places("\n\n".join([title, *extracted.paragraphs, *extracted.captions]), gaz)
     if not tags.countries and not tags.cities and not tags.regions:
         warnings.append("no place found")
+    relations = find_relations("\n".join([title, *extracted.paragraphs]), [*tags.cities, *tags.regions], gaz)
     for weak in tags.weak:
         warnings.append(f"weak match: {weak}")
 
@@ -223,6 +226,7 @@ def convert_file(path: Path, source_root: Path, today: date | None = None) -> Ar
         authors=extracted.dateline.authors if extracted.dateline else [],
         dateline=extracted.dateline.place if extracted.dateline else None,
         warnings=warnings,
+        relations=relations,
     )
 
 
@@ -260,6 +264,7 @@ def render_markdown(article: Article) -> str:
         ("city_ids", ", ".join(p.key for p in article.cities)),
         ("regions", _names(article.regions)),
         ("region_codes", ", ".join(p.key for p in article.regions)),
+        ("partnerships", "; ".join(r.encode() for r in article.relations)),
         ("summary", article.summary),
         ("slug", article.slug),
         ("raw", article.raw),
