@@ -24,8 +24,8 @@ from .dates import (
 from .extract import Extracted, canonical_outlet, parse_html, parse_text
 from .gazetteer import Place, load_gazetteer
 from .places import tag_places
-from .relations import Relation, find_relations
 from .reading import RawFileError, Sidecar, read_raw_text, read_sidecar
+from .relations import Relation, find_relations
 
 MAX_TITLE_CHARS = 120
 MAX_SUMMARY_CHARS = 300
