@@ -97,6 +97,8 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
     fg.link(href=spec.self_link, rel="self", type=self_type)
     fg.link(href=spec.site_link, rel="alternate", type="text/html")
     fg.language(spec.language)
+    # No version number: the output must not change with a feedgen upgrade.
+    fg.generator("python-feedgen", uri="https://lkiesow.github.io/python-feedgen")
     fg.author({"name": clean_text(spec.author) or clean_text(spec.title), "uri": spec.site_link})
     fg.updated(items[0].date if items else EMPTY_FEED_DATE)
     for item in items:
