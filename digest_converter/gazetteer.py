@@ -241,7 +241,12 @@ def _build_cities(gaz: Gazetteer) -> None:
             if _english_zipf(alt) >= ALIAS_MAX_ZIPF:
                 continue
             gaz._add_name(alt, place, "alias")
-    gaz.common_words = frozenset(common)
+    # "Moscow" (Idaho) is a small town with a frequent name, but the name belongs to a big city.
+    gaz.common_words = frozenset(
+        key
+        for key in common
+        if not any(h.place.kind != "city" or h.place.population >= SMALL_TOWN for h in gaz.lookup(key))
+    )
 
 
 def _apply_curated_aliases(gaz: Gazetteer) -> None:

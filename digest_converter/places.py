@@ -136,6 +136,7 @@ class Mention:
     before_name: bool = False  # followed by a capitalised unknown word ("Austin Whitfield")
     article_cue: str | None = None  # the cue the same name gets elsewhere in the article
     after_the: bool = False  # preceded by a lower-case "the"
+    of_cue: bool = False  # the cue came before the name: "governor of X", "state of X"
 
 
 @dataclass(slots=True)
@@ -285,6 +286,7 @@ def _cue(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]
         if before in words["city_of"]:
             return "city"
         if before in words["region_of"]:
+            mention.of_cue = True
             return "region"
     return None
 
@@ -325,8 +327,12 @@ def _before_name(text: str, tokens: list[Token], mention: Mention, gaz: Gazettee
 def _not_a_place(tokens: list[Token], mention: Mention, words: dict[str, frozenset[str]]) -> bool:
     """Names that are part of a person, a feature or a building rather than the place."""
     first = tokens[mention.first]
-    if mention.last > mention.first and first.text in words["chinese_surnames"]:
-        return True  # "Chen Ping": Chinese place names are written as one word
+    if (
+        mention.last > mention.first
+        and first.text in words["chinese_surnames"]
+        and all(h.place.country == "CN" and h.place.kind == "city" for h in mention.hits)
+    ):
+        return True  # "Chen Ping": Chinese city names are written as one word ("Hong Kong" is not one)
     after = tokens[mention.last + 1].text if mention.last + 1 < len(tokens) else ""
     if after in FEATURE_WORDS or after.lower() in NOT_PLACE_AFTER:
         return True
@@ -362,6 +368,15 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
     if place.kind == "region" and place.country == "CN":
         return True
     in_article = place.country in countries
+    if (
+        place.kind == "region"
+        and hit.strength == "name"
+        and place.level == 1
+        and not common
+        and mention.of_cue
+        and sum(h.place.kind == "region" for h in mention.hits) == 1
+    ):
+        return True  # "the governor of California": one region in the world by that name
     if hit.strength == "garble":
         return (
             in_article and mention.cue is not None and not (mention.cue == "region" and place.kind == "city")
@@ -431,6 +446,8 @@ def resolve(mentions: list[Mention], gaz: Gazetteer) -> PlaceTags:
             mention.person_like = True
     explicit: set[str] = set()
     for mention in mentions:
+        if mention.feature and mention.hits and all(h.place.country == "CN" for h in mention.hits):
+            explicit.add("CN")  # "Wuhan University": not the city's page, but China takes part
         kinds = {hit.place.kind for hit in mention.hits}
         if (
             kinds == {"country"}

@@ -132,3 +132,30 @@ def test_possessive_country(gaz: Gazetteer) -> None:
     assert "RU" in codes(found.countries)
     assert "RU-AMU" in codes(found.regions)
     assert "Blagoveshchensk" in names(found.cities)
+
+
+def test_famous_city_is_not_a_common_word_because_of_a_small_namesake(gaz: Gazetteer) -> None:
+    found = tags("Guests from Harbin enjoyed a banquet in Moscow.", gaz)
+    assert "Moscow" in names(found.cities)
+    assert "RU" in codes(found.countries)
+
+
+def test_surname_rule_does_not_split_hong_kong(gaz: Gazetteer) -> None:
+    found = tags("Visitors from Hong Kong and Macao joined the event in Zhuhai.", gaz)
+    assert {"HK", "MO", "CN"} <= codes(found.countries)
+
+
+def test_a_university_named_after_a_city_still_shows_china_takes_part(gaz: Gazetteer) -> None:
+    found = tags("Wuhan University and the University of Bologna, Italy, signed an exchange program.", gaz)
+    assert {"CN", "IT"} == codes(found.countries)
+    assert "Wuhan" not in names(found.cities)
+
+
+def test_region_named_by_its_governor(gaz: Gazetteer) -> None:
+    found = tags("The governor of California visited Shanghai and Guangzhou.", gaz)
+    assert "US-CA" in codes(found.regions)
+    assert "US" in codes(found.countries)
+    found = tags(
+        "Officials of Jinan met guests in Tuva Province and the Free State of Bavaria, Germany.", gaz
+    )
+    assert "ZA" not in codes(found.countries)
