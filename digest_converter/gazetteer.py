@@ -257,7 +257,7 @@ def _apply_curated_aliases(gaz: Gazetteer) -> None:
         if place is None:
             raise RuntimeError(f"{DATA_DIR / 'places.yaml'}: alias for unknown place {key!r}")
         for name in _as_names(names):
-            gaz._add_name(name, place, "alias")
+            gaz._add_name(name, place, "name")  # curated spellings are trusted like names
     words = {fold(w) for w in _as_names(rules.get("common_words"))}
     gaz.common_words = gaz.common_words | frozenset(words)
 

@@ -190,8 +190,13 @@ def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
+ABBREVIATIONS = frozenset({"St", "Ste", "Mt", "Ft", "Pt"})
+
+
 def _joinable(text: str, left: Token, right: Token) -> bool:
     gap = text[left.end : right.start]
+    if gap == ". " and left.text in ABBREVIATIONS:
+        return True  # "St. Petersburg"
     return gap in (" ", "-", "–", "’", "'") or (gap.strip() == "" and "\n" not in gap and len(gap) <= 2)
 
 
@@ -215,6 +220,9 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             surface = text[span[0].start : span[-1].end]
             surface = POSSESSIVE.sub("", surface)
             hits = gaz.lookup(fold(surface))
+            if span[0].text in ("St", "Ste") and n > 1:  # "St. Petersburg" is "Saint Petersburg" too
+                expanded = gaz.lookup(fold("Saint " + text[span[1].start : span[-1].end]))
+                hits = hits + [h for h in expanded if h not in hits]
             if hits:
                 best = Mention(
                     surface, span[0].start, i, i + n - 1, hits, sentence_start=span[0].sentence_start
@@ -386,11 +394,11 @@ def _allowed(hit: NameHit, mention: Mention, countries: set[str], gaz: Gazetteer
     if in_article:
         return True
     if place.kind == "city" and hit.strength == "name" and place.population >= WELL_KNOWN_POPULATION:
-        # Only when no other large city carries the name (Valencia: Spain or Venezuela?).
+        # Only when no other sizeable city carries the name (Valencia: Spain or Venezuela?).
         return not any(
             h.place.kind == "city"
             and h.place.country != place.country
-            and h.place.population >= AMBIGUOUS_POPULATION
+            and h.place.population >= max(AMBIGUOUS_POPULATION, place.population // 5)
             for h in mention.hits
         )
     return False

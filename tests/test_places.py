@@ -159,3 +159,17 @@ def test_region_named_by_its_governor(gaz: Gazetteer) -> None:
         "Officials of Jinan met guests in Tuva Province and the Free State of Bavaria, Germany.", gaz
     )
     assert "ZA" not in codes(found.countries)
+
+
+def test_saint_abbreviated(gaz: Gazetteer) -> None:
+    found = tags("Officials from St. Petersburg, Russia met their counterparts in Shanghai.", gaz)
+    assert "Saint Petersburg" in names(found.cities)
+    assert not found.regions
+
+
+def test_big_city_known_without_its_country_unless_the_name_is_shared(gaz: Gazetteer) -> None:
+    found = tags("Delegates from Los Angeles and New York visited Beijing and Tianjin.", gaz)
+    assert {"Los Angeles", "New York City"} <= names(found.cities)
+    assert "US" in codes(found.countries)
+    found = tags("Oranges from Valencia were sold in Chengdu.", gaz)  # Spain or Venezuela?
+    assert "Valencia" not in names(found.cities)
