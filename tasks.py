@@ -138,3 +138,83 @@ def accuracy(
     with tempfile.TemporaryDirectory() as tmp:
         _convert(raw, Path(tmp), quiet=True)
         c.run(f'"{PY}" "{scorer}" --gold "{gold_path}" --converted "{tmp}" -v', pty=False)
+
+
+# --------------------------------------------------------------------------
+# Publishing to a gh-pages branch
+# --------------------------------------------------------------------------
+def _published_siteurl(output: Path) -> str | None:
+    """The SITEURL a built site was made for, from its home page's canonical link (None: no site)."""
+    import re
+
+    index = output / "index.html"
+    if not index.is_file():
+        return None
+    found = re.search(r'<link rel="canonical" href="([^"]*)"', index.read_text(encoding="utf-8"))
+    return found.group(1).rstrip("/") if found else ""
+
+
+@task(
+    help={
+        "output": "the built site to publish; default output/",
+        "remote": "git remote to push to; default origin",
+        "branch": "branch that holds the site; default gh-pages",
+        "repo": "git repository whose branch is written (default: this one)",
+        "message": "commit message on the branch",
+        "cname": "custom domain: write a CNAME file on the branch",
+        "build": "first run `invoke build --publish` (needs SITEURL in the environment)",
+        "push": "push the branch (--no-push only commits it locally)",
+    }
+)
+def publish(
+    c: Context,
+    output: str = str(OUTPUT),
+    remote: str = "origin",
+    branch: str = "gh-pages",
+    repo: str = str(ROOT),
+    message: str = "Publish the digest",
+    cname: str = "",
+    build: bool = False,  # the option's name; the build task is reached through globals()
+    push: bool = True,
+) -> None:
+    """Push a site built with `invoke build --publish` to the gh-pages branch with ghp-import."""
+    import os
+    import subprocess
+
+    out = Path(output)
+    if build:
+        if not os.environ.get("SITEURL"):
+            sys.exit("publish --build: set SITEURL, e.g. SITEURL=https://USER.github.io/REPO")
+        globals()["build"](c, publish=True, output=str(out))
+    siteurl = _published_siteurl(out)
+    if siteurl is None:
+        sys.exit(f"publish: {out} holds no built site; run `SITEURL=... invoke build --publish` first")
+    if not siteurl.startswith(("https://", "http://")) or "//localhost" in siteurl:
+        sys.exit(
+            f"publish: {out} is a development build (links {siteurl or '/'}...); rebuild it with "
+            "`SITEURL=https://USER.github.io/REPO invoke build --publish`"
+        )
+    try:
+        import ghp_import  # noqa: F401
+    except ImportError:
+        sys.exit("publish: ghp-import is not installed (pip install ghp-import)")
+    env = dict(os.environ)
+    for key, value in (("NAME", "Diplomacy digest publisher"), ("EMAIL", "digest@localhost")):
+        configured = subprocess.run(
+            ["git", "config", f"user.{key.lower()}"], cwd=repo, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        env.setdefault(f"GIT_COMMITTER_{key}", configured or value)
+    # ghp-import continues the branch from <remote>/<branch>: fetch it first.
+    if push:
+        fetch = ["git", "fetch", "--quiet", remote, branch]
+        subprocess.run(fetch, cwd=repo, capture_output=True, check=False)
+    args = [PY, "-m", "ghp_import", "--no-jekyll", "--message", message]
+    args += ["--remote", remote, "--branch", branch]
+    if cname:
+        args += ["--cname", cname]
+    if push:
+        args.append("--push")
+    result = subprocess.run([*args, str(out.resolve())], cwd=repo, env=env, check=False)
+    if result.returncode:
+        sys.exit(f"publish: ghp-import failed (exit {result.returncode})")
+    print(f"published {out} ({siteurl}/) to branch {branch}" + (f" of {remote}" if push else " (not pushed)"))
