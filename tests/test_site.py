@@ -8,7 +8,9 @@ the plugins, so the tests check the plugins against the contract.
 
 from __future__ import annotations
 
+import difflib
 import filecmp
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -809,3 +811,78 @@ def test_publishconf_requires_siteurl(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = read_settings(path=str(root / "publishconf.py"))
     assert settings["SITEURL"] == "https://example.github.io/digest"
     assert settings["RELATIVE_URLS"] is False
+
+
+# --------------------------------------------------------------------------
+# Golden files: taxonomy pages and feeds on the fixed fixture sample
+# --------------------------------------------------------------------------
+# Regenerate after an intended change with:
+#   DIGEST_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_site.py -k golden
+# and review the diff of tests/fixtures/site_articles/golden/ before committing.
+GOLDEN_DIR = SITE_FIXTURES / "golden"
+GOLDEN_PAGES = [
+    "countries/index.html",
+    "cities/index.html",
+    "regions/index.html",
+    "countries/italy/index.html",
+    "countries/china/index.html",
+    "cities/luliang/index.html",
+    "cities/valencia-es/index.html",
+    "regions/shanxi/index.html",
+]
+GOLDEN_FEEDS = [
+    "feeds/all.rss.xml",
+    "feeds/all.atom.xml",
+    "countries/italy/feed.xml",
+    "cities/luliang/feed.xml",
+    "regions/shanxi/feed.xml",
+]
+
+
+def _golden_name(rel: str) -> str:
+    return rel.replace("/", "__")
+
+
+def _main_of(html: str) -> str:
+    """The page's <main> element as written (the part a taxonomy page is about)."""
+    start = html.index("<main")
+    end = html.index("</main>") + len("</main>")
+    return html[start:end] + "\n"
+
+
+@pytest.mark.parametrize("rel", GOLDEN_PAGES + GOLDEN_FEEDS)
+def test_golden_taxonomy_pages_and_feeds(site: Path, rel: str) -> None:
+    text = (site / rel).read_text(encoding="utf-8")
+    actual = _main_of(text) if rel.endswith(".html") else text
+    golden = GOLDEN_DIR / _golden_name(rel)
+    if os.environ.get("DIGEST_UPDATE_GOLDEN"):
+        GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+        pytest.skip(f"golden file written: {golden.name}")
+    assert golden.is_file(), f"no golden file {golden}; run with DIGEST_UPDATE_GOLDEN=1"
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True), actual.splitlines(keepends=True), "golden", "built", n=2
+            )
+        )
+        pytest.fail(f"{rel} differs from {golden.name}:\n{diff[:4000]}")
+
+
+# --------------------------------------------------------------------------
+# Page weight
+# --------------------------------------------------------------------------
+ARTICLE_BUDGET = 50_000  # bytes: an article page's HTML without its text, plus its CSS
+
+
+def test_article_pages_are_light(site: Path) -> None:
+    css = sum(p.stat().st_size for p in (site / "theme").rglob("*") if p.is_file())
+    assert not list((site / "theme").rglob("*.js")) and not list((site / "theme").rglob("*.woff*"))
+    for fixture in FIXTURES:
+        page = site / "articles" / fixture.slug / "index.html"
+        html = page.read_bytes()
+        body = soup(page).select_one("div.body")
+        text = len(body.decode_contents().encode("utf-8")) if body else 0
+        weight = len(html) - text + css
+        assert weight < ARTICLE_BUDGET, f"{fixture.slug}: {weight} bytes before its text"

@@ -93,6 +93,9 @@ class Place:
     country: Place | None = None  # the country page a city/region belongs to
     articles: list[Any] = field(default_factory=list)
     coordinates: tuple[float, float] | None = None  # (latitude, longitude), cities only
+    # Countries only: their cities and regions that have pages, by name.
+    cities: list[Place] = field(default_factory=list)
+    regions: list[Place] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -356,6 +359,11 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
     for spec in KINDS[1:]:
         for place in found[spec.kind].values():
             place.country = countries.get(place.country_code)
+            if place.country is not None:
+                getattr(place.country, "cities" if spec.kind == "city" else "regions").append(place)
+    for country in countries.values():
+        country.cities.sort(key=lambda p: (p.name.casefold(), p.slug))
+        country.regions.sort(key=lambda p: (p.name.casefold(), p.slug))
     if settings.get("DIGEST_CITY_COORDINATES", True):
         attach_coordinates(found["city"].values())
     attach_related(articles, settings.get("DIGEST_RELATED_MAX", 5))
