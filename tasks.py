@@ -218,3 +218,18 @@ def publish(
     if result.returncode:
         sys.exit(f"publish: ghp-import failed (exit {result.returncode})")
     print(f"published {out} ({siteurl}/) to branch {branch}" + (f" of {remote}" if push else " (not pushed)"))
+
+
+@task(
+    help={
+        "sizes": "comma-separated corpus sizes, e.g. '1000,10000' (the default)",
+        "runs": "runs per size; every figure is the median (default 3)",
+        "keep": "keep the temporary corpora and built sites (their folder is printed)",
+    }
+)
+def bench(c: Context, sizes: str = "1000,10000", runs: int = 3, keep: bool = False) -> None:
+    """Benchmark conversion and site builds on a synthetic corpus of N articles; writes bench/RESULTS.md."""
+    import shlex
+
+    args = ["--sizes", sizes, "--runs", str(runs)] + (["--keep"] if keep else [])
+    c.run(f'"{PY}" "{ROOT / "bench" / "run.py"}" {shlex.join(args)}', pty=False)
