@@ -79,6 +79,12 @@ class Gazetteer:
     names: dict[str, list[NameHit]] = field(default_factory=dict)
     common_words: frozenset[str] = frozenset()
     max_words: int = 1
+    # First word of a name -> the most words a name starting with it has ("sao" -> 4).
+    first_words: dict[str, int] = field(default_factory=dict)
+
+    def longest_from(self, first_word: str) -> int:
+        """How many words a name starting with this (folded) word can have; 0 when none."""
+        return self.first_words.get(first_word, 0)
 
     def lookup(self, key: str) -> list[NameHit]:
         """Every place findable under a folded name (see ``textnorm.fold``)."""
@@ -111,7 +117,10 @@ class Gazetteer:
                     break
             else:
                 hits.append(NameHit(place, strength))
-            self.max_words = max(self.max_words, len(key.split()))
+            words = key.split()
+            self.max_words = max(self.max_words, len(words))
+            if len(words) > self.first_words.get(words[0], 0):
+                self.first_words[words[0]] = len(words)
 
 
 def _as_names(value: object) -> list[str]:

@@ -165,16 +165,18 @@ def _word_sets() -> dict[str, frozenset[str]]:
     }
 
 
+@cache
+def _outlet_pattern() -> re.Pattern[str]:
+    names = [re.escape(n) for n in outlet_names() if len(n) >= 4]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(names)})(?!\w)", re.I)
+
+
 def mask_outlets(text: str) -> str:
     """Blank out outlet names so "China Daily" does not tag China; spell "U.S." as "US"."""
     text = DOTTED_ABBREVIATIONS.sub(
         lambda m: (m.group(1) + m.group(2) + (m.group(3) or "")).ljust(len(m.group(0))), text
     )
-    for name in outlet_names():
-        if len(name) < 4:
-            continue
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", lambda m: " " * len(m.group(0)), text, flags=re.I)
-    return text
+    return _outlet_pattern().sub(lambda m: " " * len(m.group(0)), text)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -211,7 +213,12 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
             i += 1
             continue
         best: Mention | None = None
-        for n in range(min(gaz.max_words, len(tokens) - i), 0, -1):
+        first = fold(POSSESSIVE.sub("", tokens[i].text)).split()
+        longest = max(
+            (gaz.longest_from(first[0]) if first else 0),
+            gaz.longest_from("saint") if tokens[i].text in ("St", "Ste") else 0,
+        )
+        for n in range(min(longest + 1, len(tokens) - i), 0, -1):
             span = tokens[i : i + n]
             if not _is_capitalised(span[-1].text):
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Letters that NFKD does not decompose but that news copy writes without accents.
@@ -34,6 +35,7 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=262_144)
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free key: "Xi'an" -> "xi an"."""
     return _NON_ALNUM.sub(" ", strip_accents(text).lower()).strip()
