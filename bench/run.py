@@ -381,7 +381,7 @@ class Bench:
         )
 
     def run_size(self, n: int) -> SizeResult:
-        res = SizeResult(n, self.args.runs)
+        res = SizeResult(n, self.args.runs_per_size[n])
         base = self.work / f"n{n}"
         raw = base / "raw"
         started = time.perf_counter()
@@ -404,8 +404,8 @@ class Bench:
         content = site / "content"
         md = content / "articles"
         out = base / "output"
-        for run in range(1, self.args.runs + 1):
-            tag = f"[N={n:,} run {run}/{self.args.runs}]"
+        for run in range(1, res.runs + 1):
+            tag = f"[N={n:,} run {run}/{res.runs}]"
             shutil.rmtree(site, ignore_errors=True)
             shutil.rmtree(out, ignore_errors=True)
             md.mkdir(parents=True)
@@ -490,7 +490,7 @@ class Bench:
     def run_comparisons(self, base: Path, res: SizeResult) -> None:
         tag = f"[N={res.n:,}]"
         bare = base / "bare"
-        for run in range(1, self.args.runs + 1):
+        for run in range(1, res.runs + 1):
             out = base / "bare-output"
             shutil.rmtree(out, ignore_errors=True)
             cmd = [
@@ -521,7 +521,7 @@ class Bench:
             return
         binary, _version = self.hugo
         site = base / "hugo"
-        for run in range(1, self.args.runs + 1):
+        for run in range(1, res.runs + 1):
             out = base / "hugo-output"
             shutil.rmtree(out, ignore_errors=True)
             cmd = [
@@ -830,7 +830,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)"
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per size; figures are medians (default 3)")
+    parser.add_argument(
+        "--runs",
+        default="3",
+        help="runs per size, or one count per size ('3,1'); figures are medians (default 3)",
+    )
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpora and outputs")
     parser.add_argument(
@@ -842,13 +846,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even when it is installed")
     parser.add_argument("--tree-note", default="", help="how to describe the code under test in the results")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    if not sizes or min(sizes) < 1 or args.runs < 1:
-        parser.error("--sizes needs positive integers and --runs at least 1")
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+        runs = [int(r) for r in str(args.runs).split(",") if r.strip()]
+    except ValueError:
+        parser.error("--sizes and --runs take comma-separated integers")
+    if len(runs) == 1:
+        runs *= len(sizes)
+    if not sizes or min(sizes) < 1 or len(runs) != len(sizes) or min(runs) < 1:
+        parser.error("--sizes needs positive integers, --runs one count (at least 1) or one per size")
+    args.runs_per_size = dict(zip(sizes, runs, strict=True))
 
     work = Path(tempfile.mkdtemp(prefix="digest-bench-", dir=args.workdir))
     bench = Bench(args, work)
-    print(f"bench: working in {work} (log: {bench.log_path}); {args.runs} run(s) per size", flush=True)
+    print(f"bench: working in {work} (log: {bench.log_path}); runs per size: {args.runs}", flush=True)
     if bench.hugo:
         print(f"bench: Hugo {bench.hugo[1]} at {bench.hugo[0]}", flush=True)
     elif not args.no_hugo and not args.no_compare:
