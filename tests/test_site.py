@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import filecmp
+import json
 import os
 import re
 from collections import defaultdict
@@ -886,3 +887,99 @@ def test_article_pages_are_light(site: Path) -> None:
         text = len(body.decode_contents().encode("utf-8")) if body else 0
         weight = len(html) - text + css
         assert weight < ARTICLE_BUDGET, f"{fixture.slug}: {weight} bytes before its text"
+
+
+# --------------------------------------------------------------------------
+# Related articles, archives, sitemap, Open Graph and JSON-LD
+# --------------------------------------------------------------------------
+def _place_codes(fixture: Fixture) -> set[str]:
+    return {c for key in ("country_codes", "city_ids", "region_codes") for c in fixture.names(key)}
+
+
+def test_related_articles_share_an_uncommon_place(site: Path) -> None:
+    common = {
+        code
+        for code in set().union(*(_place_codes(f) for f in FIXTURES))
+        if sum(code in _place_codes(f) for f in FIXTURES) > len(FIXTURES) / 2
+    }
+    assert common == {"CN"}
+    for fixture in FIXTURES:
+        doc = soup(site / "articles" / fixture.slug / "index.html")
+        related = [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in doc.select(".related-list a")]
+        assert len(related) <= 5 and fixture.slug not in related
+        for slug in related:
+            assert (_place_codes(fixture) & _place_codes(BY_SLUG[slug])) - common, (fixture.slug, slug)
+    # A shared city outranks a shared region or country.
+    doc = soup(site / "articles" / "luliang-cuneo-sister-cities" / "index.html")
+    first = doc.select_one(".related-list a")["href"]
+    assert first == f"{TEST_SITEURL}/articles/cuneo-delegation-visits-luliang/"
+
+
+def test_month_archives_hold_every_article_once(site: Path) -> None:
+    seen: list[str] = []
+    for page in sorted((site / "archives").glob("*/*/index.html")):
+        year, month = page.parent.parent.name, page.parent.name
+        slugs = listed_articles(page)
+        for slug in slugs:
+            assert BY_SLUG[slug].date.strftime("%Y/%m") == f"{year}/{month}", slug
+        seen += slugs
+    assert sorted(seen) == sorted(BY_SLUG)
+    index = soup(site / "archives" / "index.html")
+    months = [a["href"] for a in index.select(".month-list a")]
+    assert months == sorted(months, reverse=True)
+    assert len(months) == len({f.date.strftime("%Y/%m") for f in FIXTURES})
+
+
+def test_sitemap_lists_every_page_but_404(site: Path) -> None:
+    root = ElementTree.parse(site / "sitemap.xml").getroot()
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locs = [u.findtext(f"{ns}loc") for u in root.iter(f"{ns}url")]
+    pages = {
+        url_to_file(site, loc).relative_to(site).as_posix() for loc in locs if loc is not None
+    }
+    expected = {p.relative_to(site).as_posix() for p in html_files(site)} - {"404.html"}
+    assert pages == expected
+    assert locs == sorted(locs)
+    lastmods = {u.findtext(f"{ns}loc"): u.findtext(f"{ns}lastmod") for u in root.iter(f"{ns}url")}
+    assert lastmods[BY_SLUG["luliang-cuneo-sister-cities"].url] == "2024-08-30T10:15:00+08:00"
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert robots.startswith("User-agent: *\n") and f"Sitemap: {TEST_SITEURL}/sitemap.xml" in robots
+
+
+def test_open_graph_and_news_article_metadata(site: Path) -> None:
+    for fixture in FIXTURES:
+        doc = soup(site / "articles" / fixture.slug / "index.html")
+        og = {m["property"]: m["content"] for m in doc.find_all("meta", property=True)}
+        assert og["og:type"] == "article"
+        assert og["og:title"] == fixture.title
+        assert og["og:url"] == fixture.url == doc.find("link", rel="canonical")["href"]
+        assert og["og:description"] == fixture.meta["summary"]
+        data = json.loads(doc.find("script", type="application/ld+json").string)
+        assert data["@type"] == "NewsArticle" and data["@context"] == "https://schema.org"
+        assert data["headline"] == fixture.title
+        assert data["url"] == data["mainEntityOfPage"] == fixture.url
+        names = [loc["name"] for loc in data["contentLocation"]]
+        assert sorted(names) == sorted(
+            fixture.names("countries") + fixture.names("cities") + fixture.names("regions")
+        )
+        if fixture.meta["date_source"] == "fallback":
+            assert "datePublished" not in data and "article:published_time" not in og
+        else:
+            assert datetime.fromisoformat(data["datePublished"]) == fixture.date
+        if "url" in fixture.meta:
+            assert data["isBasedOn"] == fixture.meta["url"]
+    luliang = soup(site / "articles" / "luliang-cuneo-sister-cities" / "index.html")
+    data = json.loads(luliang.find("script", type="application/ld+json").string)
+    city = next(loc for loc in data["contentLocation"] if loc["name"] == "Lüliang")
+    assert city["@type"] == "City" and city["geo"]["latitude"] == pytest.approx(37.5192)
+    for page in html_files(site):
+        doc = soup(page)
+        assert doc.find("meta", property="og:site_name") is not None, page
+        assert doc.find("meta", property="og:title")["content"].strip(), page
+
+
+def test_json_ld_cannot_be_broken_out_of(site: Path) -> None:
+    raw = (site / "articles" / "xian-silk-road-expo" / "index.html").read_text(encoding="utf-8")
+    block = raw.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and ">" not in block
+    assert json.loads(block)["headline"] == BY_SLUG["xian-silk-road-expo"].title
