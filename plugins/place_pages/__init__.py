@@ -29,6 +29,7 @@ one page per place, paginated like the home page (templates ``countries``,
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections import defaultdict
@@ -403,12 +404,13 @@ def attach_coordinates(cities: Iterable[Place]) -> None:
             place.coordinates = city_coordinates(place.code)
 
 
-# Around an article, only this many neighbours (by date) of each of its places
-# are considered, so a place with thousands of articles (China) costs the same
-# as a small one: the whole computation is linear in the number of articles.
-RELATED_WINDOW = 30
-# Places shared by more than this share of all articles say little about
-# relatedness ("China" is on nearly every article); they only break ties.
+# Around an article, only this many neighbours (by date) on each side in each
+# of its places are considered, so a place with thousands of articles costs
+# the same as a small one: the whole computation is linear in the number of
+# articles.
+RELATED_WINDOW = {"city": 20, "region": 12, "country": 8}
+# Places shared by more than this share of all articles say nothing about
+# relatedness ("China" is on nearly every article): they are left out.
 RELATED_COMMON_SHARE = 0.5
 # A shared city says more than a shared region, which says more than a country.
 RELATED_KIND_WEIGHT = {"city": 3.0, "region": 2.0, "country": 1.0}
@@ -419,9 +421,9 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
 
     Score: the sum, over shared places, of the kind's weight (city 3, region 2,
     country 1) divided by how common the place is, so sharing a small city
-    counts most. Places on more than half of all articles ("China") only break
-    ties: an article sharing nothing else is not related. Ties go to the
-    nearer date, then the slug, so the result is deterministic.
+    counts most. Places on more than half of all articles ("China") are left
+    out: an article sharing nothing else is not related. Ties go to the nearer
+    date, then the slug, so the result is deterministic.
     """
     total = len(articles)
     for article in articles:
@@ -429,32 +431,34 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
     if limit <= 0 or total < 2:
         return
     position: dict[int, dict[int, int]] = {}  # id(place) -> id(article) -> index
+    stamps = {id(a): a.date.timestamp() for a in articles}
+    slugs = {id(a): str(getattr(a, "slug", "")) for a in articles}
+    by_id = {id(a): a for a in articles}
     for article in articles:
         scores: dict[int, float] = defaultdict(float)
-        candidates: dict[int, Any] = {}  # only those sharing an uncommon place
         for spec in KINDS:
             for place in getattr(article, f"{spec.kind}_places", None) or []:
                 members = place.articles
                 if len(members) < 2:
+                    continue
+                if len(members) > RELATED_COMMON_SHARE * total and total > 2:
                     continue
                 index = position.get(id(place))
                 if index is None:
                     index = {id(a): i for i, a in enumerate(members)}
                     position[id(place)] = index
                 i = index[id(article)]
-                common = len(members) > RELATED_COMMON_SHARE * total and total > 2
-                weight = 0.001 if common else RELATED_KIND_WEIGHT[spec.kind] / len(members)
-                for other in members[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1]:
-                    if other is not article:
-                        scores[id(other)] += weight
-                        if not common:
-                            candidates[id(other)] = other
-        when = article.date.timestamp()
-        ranked = sorted(
-            candidates.values(),
-            key=lambda o: (-round(scores[id(o)], 9), abs(o.date.timestamp() - when), str(o.slug)),
+                weight = RELATED_KIND_WEIGHT[spec.kind] / len(members)
+                window = RELATED_WINDOW[spec.kind]
+                for other in members[max(0, i - window) : i + window + 1]:
+                    scores[id(other)] += weight
+        scores.pop(id(article), None)
+        when = stamps[id(article)]
+        ranked = heapq.nsmallest(
+            limit,
+            [(-round(score, 9), abs(stamps[key] - when), slugs[key], key) for key, score in scores.items()],
         )
-        article.related_articles = ranked[:limit]
+        article.related_articles = [by_id[key] for *_, key in ranked]
 
 
 # --------------------------------------------------------------------------
