@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .datafiles import DATA_DIR, load_yaml
 from .textnorm import fold, fold_variants, is_latin
@@ -51,9 +51,11 @@ _LOCAL_SUFFIX = re.compile(
 _LOCAL_PREFIX = re.compile(r"^(Respublika|Provincia de|Région de|Province de|Región de)\s+", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """One real place. ``key`` is stable: ISO code, ISO 3166-2 code or CC-GeoNamesID."""
+class Place(NamedTuple):
+    """One real place. ``key`` is stable: ISO code, ISO 3166-2 code or CC-GeoNamesID.
+
+    A NamedTuple rather than a dataclass: 390,000 of them unpickle several times faster.
+    """
 
     kind: PlaceKind
     key: str
@@ -65,8 +67,7 @@ class Place:
     level: int = 0  # regions: 1 for first-level units, 2 for provinces inside them
 
 
-@dataclass(frozen=True, slots=True)
-class NameHit:
+class NameHit(NamedTuple):
     place: Place
     strength: Strength
 
@@ -316,6 +317,9 @@ def load_gazetteer() -> Gazetteer:
         with tmp.open("wb") as handle:
             pickle.dump(gaz, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
+        for old in cache_file.parent.glob("gazetteer-*.pickle"):
+            if old != cache_file:
+                old.unlink(missing_ok=True)  # indexes of older data versions
     except OSError:
         pass  # a read-only home still converts, only slower
     return gaz
