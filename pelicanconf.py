@@ -61,8 +61,20 @@ THEME = "./theme"
 THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["./plugins"]
 # Order matters: digest_site normalises article metadata first, place_pages
-# builds the country/city/region taxonomies, digest_feeds writes the feeds.
-PLUGINS = ["digest_site", "place_pages", "digest_feeds"]
+# builds the country/city/region taxonomies, digest_partnerships resolves the
+# partnerships to those places, digest_charts and digest_map draw the monthly
+# charts and maps, digest_feeds writes the feeds, digest_export the data
+# export, and digest_search indexes the finished site with Pagefind.
+PLUGINS = [
+    "digest_site",
+    "place_pages",
+    "digest_partnerships",
+    "digest_feeds",
+    "digest_export",
+    # Supplies the Writer: article pages whose inputs did not change are not rendered again.
+    "incremental",
+]
+DIGEST_INCREMENTAL = True
 # Autoescape everything; templates mark the rendered article body as safe.
 JINJA_ENVIRONMENT = {
     "trim_blocks": True,
@@ -165,6 +177,8 @@ DIGEST_CITY_COORDINATES = True
 # --------------------------------------------------------------------------
 DIGEST_FEED_ALL_RSS = "feeds/all.rss.xml"
 DIGEST_FEED_ALL_ATOM = "feeds/all.atom.xml"
+# JSON Feed 1.1 with the same items as the RSS and Atom feeds ("" = off).
+DIGEST_FEED_ALL_JSON = "feeds/all.json"
 DIGEST_FEED_MAX_ITEMS = 50
 # Feeds need absolute links; used when SITEURL is "" (development builds).
 DIGEST_FEED_DEV_SITEURL = "http://localhost:8000"
@@ -187,3 +201,17 @@ DIGEST_MONTH_ARCHIVE_SAVE_AS = "archives/{year}/{month:02d}/index.html"
 # submit the sitemap's address to search engines instead.
 DIGEST_SITEMAP = "sitemap.xml"
 DIGEST_ROBOTS = "robots.txt"
+
+# --------------------------------------------------------------------------
+# plugins/digest_partnerships: the page listing every stated partnership
+# ("" as SAVE_AS switches the page off; place pages still list partners).
+# --------------------------------------------------------------------------
+DIGEST_PARTNERSHIPS_URL = "partnerships/"
+DIGEST_PARTNERSHIPS_SAVE_AS = "partnerships/index.html"
+
+# --------------------------------------------------------------------------
+# plugins/digest_export: the whole digest as data, linked from the about page
+# ("" switches a file off).
+# --------------------------------------------------------------------------
+DIGEST_EXPORT_JSON = "data/digest.json"
+DIGEST_EXPORT_CSV = "data/digest.csv"

@@ -48,6 +48,7 @@ PAGES = [
     ("country", "countries/italy/"),
     ("city", "cities/luliang/"),
     ("article", "articles/luliang-cuneo-sister-cities/"),
+    ("partnerships", "partnerships/"),
 ]
 
 

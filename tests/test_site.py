@@ -140,6 +140,10 @@ def test_expected_pages_exist(site: Path) -> None:
         "theme/css/style.css",
         "feeds/all.rss.xml",
         "feeds/all.atom.xml",
+        "feeds/all.json",
+        "data/digest.json",
+        "data/digest.csv",
+        "partnerships/index.html",
         ".nojekyll",
     ]:
         assert (site / rel).is_file(), rel
@@ -166,7 +170,7 @@ def test_pelican_own_outputs_are_off(site: Path) -> None:
     for rel in ["tag", "category", "author", "tags.html", "categories.html", "authors.html"]:
         assert not (site / rel).exists(), rel
     feeds = sorted(p.name for p in (site / "feeds").iterdir())
-    assert feeds == ["all.atom.xml", "all.rss.xml"]
+    assert feeds == ["all.atom.xml", "all.json", "all.rss.xml"]
 
 
 def test_raw_folder_is_never_published(site: Path) -> None:
@@ -830,10 +834,13 @@ GOLDEN_PAGES = [
     "cities/luliang/index.html",
     "cities/valencia-es/index.html",
     "regions/shanxi/index.html",
+    "regions/jilin/index.html",
+    "partnerships/index.html",
 ]
 GOLDEN_FEEDS = [
     "feeds/all.rss.xml",
     "feeds/all.atom.xml",
+    "feeds/all.json",
     "countries/italy/feed.xml",
     "cities/luliang/feed.xml",
     "regions/shanxi/feed.xml",

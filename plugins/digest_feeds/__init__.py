@@ -1,7 +1,8 @@
-"""RSS and Atom feeds for the digest, written with feedgen.
+"""RSS, Atom and JSON feeds for the digest (RSS and Atom written with feedgen).
 
-* ``DIGEST_FEED_ALL_RSS`` (RSS 2.0) and ``DIGEST_FEED_ALL_ATOM`` (Atom): every
-  article, newest first.
+* ``DIGEST_FEED_ALL_RSS`` (RSS 2.0), ``DIGEST_FEED_ALL_ATOM`` (Atom) and
+  ``DIGEST_FEED_ALL_JSON`` (JSON Feed 1.1, https://jsonfeed.org/version/1.1):
+  every article, newest first.
 * One RSS 2.0 feed per country, city and region, at the place's ``feed_url``
   (set by the place_pages plugin, e.g. ``countries/italy/feed.xml``).
 
@@ -13,11 +14,13 @@ date (never the build time), items are ordered by (date, slug), and at most
 ``DIGEST_FEED_MAX_ITEMS`` items are written. Links are absolute: SITEURL, or
 ``DIGEST_FEED_DEV_SITEURL`` when SITEURL is empty (development builds).
 
-All feedgen calls live in :func:`write_feed`.
+All feedgen calls live in :func:`write_feed`; :func:`write_json_feed` writes
+the JSON Feed with the same items.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
@@ -33,6 +36,7 @@ from pelican.utils import sanitised_join
 DEFAULTS: dict[str, Any] = {
     "DIGEST_FEED_ALL_RSS": "feeds/all.rss.xml",
     "DIGEST_FEED_ALL_ATOM": "feeds/all.atom.xml",
+    "DIGEST_FEED_ALL_JSON": "feeds/all.json",
     "DIGEST_FEED_MAX_ITEMS": 50,
     "DIGEST_FEED_DEV_SITEURL": "http://localhost:8000",
 }
@@ -64,6 +68,7 @@ class FeedItem:
     summary: str
     categories: tuple[tuple[str, str], ...]  # (name, scheme URL)
     point: tuple[float, float] | None = None  # (latitude, longitude) for GeoRSS
+    external_url: str = ""  # the original article (JSON Feed ``external_url``)
 
 
 @dataclass(frozen=True)
@@ -121,15 +126,61 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
         handle.write(data)
 
 
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def json_feed(spec: FeedSpec, items: Sequence[FeedItem]) -> dict[str, Any]:
+    """A JSON Feed 1.1 document (as a dict, keys in the spec's order).
+
+    Items carry ``content_text`` (the summary, or the title when there is
+    none: the spec requires a content field), ``date_published`` in RFC 3339
+    with the article's own offset, place names as ``tags`` and the original
+    article as ``external_url``.
+    """
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": clean_text(spec.title),
+        "home_page_url": spec.site_link,
+        "feed_url": spec.self_link,
+        "description": clean_text(spec.description) or clean_text(spec.title),
+        "language": spec.language,
+        "authors": [{"name": clean_text(spec.author) or clean_text(spec.title), "url": spec.site_link}],
+        "items": [],
+    }
+    for item in items:
+        entry: dict[str, Any] = {"id": item.link, "url": item.link}
+        if item.external_url:
+            entry["external_url"] = item.external_url
+        entry["title"] = clean_text(item.title)
+        summary = clean_text(item.summary)
+        entry["content_text"] = summary or clean_text(item.title)
+        if summary:
+            entry["summary"] = summary
+        entry["date_published"] = item.date.isoformat()
+        tags = [clean_text(name) for name, _ in item.categories]
+        if tags:
+            entry["tags"] = tags
+        feed["items"].append(entry)
+    return feed
+
+
+def write_json_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
+    """Write a JSON Feed 1.1 file (UTF-8, stable key order, newline at the end)."""
+    text = json.dumps(json_feed(spec, items), ensure_ascii=False, indent=2) + "\n"
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 # --------------------------------------------------------------------------
 # Settings
 # --------------------------------------------------------------------------
-def _check_feed_path(key: str, value: Any) -> None:
+def _check_feed_path(key: str, value: Any, suffix: str = ".xml") -> None:
     if not isinstance(value, str):
         raise DigestFeedsSettingsError(f"{key} must be a string ('' to disable), got {value!r}")
-    if value and (value.startswith("/") or ".." in value.split("/") or not value.endswith(".xml")):
+    if value and (value.startswith("/") or ".." in value.split("/") or not value.endswith(suffix)):
         raise DigestFeedsSettingsError(
-            f"{key} must be a relative path ending in '.xml' (or ''), got {value!r}"
+            f"{key} must be a relative path ending in {suffix!r} (or ''), got {value!r}"
         )
 
 
@@ -139,11 +190,10 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
         settings.setdefault(key, value)
     _check_feed_path("DIGEST_FEED_ALL_RSS", settings["DIGEST_FEED_ALL_RSS"])
     _check_feed_path("DIGEST_FEED_ALL_ATOM", settings["DIGEST_FEED_ALL_ATOM"])
+    _check_feed_path("DIGEST_FEED_ALL_JSON", settings["DIGEST_FEED_ALL_JSON"], ".json")
     max_items = settings["DIGEST_FEED_MAX_ITEMS"]
     if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
-        raise DigestFeedsSettingsError(
-            f"DIGEST_FEED_MAX_ITEMS must be a positive integer, got {max_items!r}"
-        )
+        raise DigestFeedsSettingsError(f"DIGEST_FEED_MAX_ITEMS must be a positive integer, got {max_items!r}")
     for key in ("DIGEST_FEED_DEV_SITEURL", "SITEURL"):
         value = settings.get(key) or ""
         if key == "SITEURL" and not value:
@@ -186,6 +236,7 @@ def article_item(
         summary=str(summary),
         categories=categories,
         point=point,
+        external_url=str(article.metadata.get("source_url") or ""),
     )
 
 
@@ -217,10 +268,12 @@ def write_all_feeds(
     for key, fmt in (("DIGEST_FEED_ALL_RSS", "rss"), ("DIGEST_FEED_ALL_ATOM", "atom")):
         save_as = settings[key]
         if save_as:
-            spec = FeedSpec(
-                fmt, sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang, author
-            )
+            spec = FeedSpec(fmt, sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang, author)
             write_feed(sanitised_join(output_path, save_as), spec, site_items)
+    if settings["DIGEST_FEED_ALL_JSON"]:
+        save_as = settings["DIGEST_FEED_ALL_JSON"]
+        spec = FeedSpec("rss", sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang, author)
+        write_json_feed(sanitised_join(output_path, save_as), spec, site_items)
     by_kind: Mapping[str, Sequence[Any]] = getattr(place_index, "by_kind", {}) or {}
     for places in by_kind.values():
         for place in places:
