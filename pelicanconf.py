@@ -69,6 +69,7 @@ PLUGINS = [
     "digest_site",
     "place_pages",
     "digest_partnerships",
+    "digest_charts",
     "digest_feeds",
     "digest_export",
     # Supplies the Writer: article pages whose inputs did not change are not rendered again.
@@ -208,6 +209,12 @@ DIGEST_ROBOTS = "robots.txt"
 # --------------------------------------------------------------------------
 DIGEST_PARTNERSHIPS_URL = "partnerships/"
 DIGEST_PARTNERSHIPS_SAVE_AS = "partnerships/index.html"
+
+# --------------------------------------------------------------------------
+# plugins/digest_charts: articles per month on every place page and the
+# archives index (static SVG with a table as its text alternative).
+# --------------------------------------------------------------------------
+DIGEST_MONTH_CHARTS = True
 
 # --------------------------------------------------------------------------
 # plugins/digest_export: the whole digest as data, linked from the about page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 from invoke import Context, task
@@ -63,17 +64,18 @@ def build(c: Context, publish: bool = False, output: str = str(OUTPUT)) -> None:
     if code:
         sys.exit(code)
     conf = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
-    staging = STAGING / ("publish" if publish else "dev")
-    if staging.exists():
-        shutil.rmtree(staging)  # a build killed earlier left it half-written
-    with c.cd(str(ROOT)):
-        c.run(f'"{PY}" -m pelican --settings "{conf}" --output "{staging}" "{ROOT / "content"}"', pty=False)
-    from digest_build.sync import sync_tree
+    from digest_build.site import build_site
 
-    result = sync_tree(staging, Path(output))
-    shutil.rmtree(staging, ignore_errors=True)
-    print(f"output: {len(result.written)} files written, {result.unchanged} unchanged, "
-          f"{len(result.removed)} removed")
+    started = time.perf_counter()
+    result = build_site(ROOT, conf, ROOT / "content", STAGING / ("publish" if publish else "dev"),
+                        Path(output))
+    took = time.perf_counter() - started
+    if result.skipped:
+        print(f"site: nothing changed since the last build ({took:.1f} s)")
+    elif result.sync is not None:
+        print(f"site: {'full' if result.full else 'incremental'} build in {took:.1f} s; output: "
+              f"{len(result.sync.written)} files written, {result.sync.unchanged} unchanged, "
+              f"{len(result.sync.removed)} removed")
 
 
 def _watch_raw(stop: threading.Event, interval: float = 2.0) -> None:

@@ -1,0 +1,95 @@
+"""One site build: skip it when no input changed, else Pelican into staging, then sync.
+
+Inputs are the converted Markdown, the theme, the plugins, the settings files,
+the environment variables publishconf.py reads, and Pelican's version. Their
+fingerprint is recorded after a successful build; an identical fingerprint
+(and an output folder still there) means there is nothing to do.
+
+The staging folder is kept between builds so the ``incremental`` plugin can
+leave unchanged article pages alone; it is wiped when an article disappeared
+(its pages and place pages must not linger) or when no finished build left it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .sync import SyncReport, sync_tree
+
+ENVIRONMENT = ("SITEURL", "CNAME")
+
+
+@dataclass(slots=True)
+class BuildResult:
+    skipped: bool
+    sync: SyncReport | None
+    full: bool
+
+
+# Raw articles are the converter's input, not Pelican's (pelicanconf ignores them).
+SKIPPED_PARTS = {"__pycache__", "raw"}
+
+
+def _files(root: Path, pattern: str = "*") -> list[Path]:
+    return sorted(
+        p for p in root.rglob(pattern) if p.is_file() and not SKIPPED_PARTS & set(p.relative_to(root).parts)
+    )
+
+
+def _digest_tree(digest: Any, root: Path) -> None:
+    if not root.exists():
+        return
+    for path in _files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+
+
+def inputs_fingerprint(root: Path, content: Path, conf: Path) -> str:
+    import pelican
+
+    digest = hashlib.sha256(pelican.__version__.encode())
+    for folder in (content, root / "theme", root / "plugins"):
+        _digest_tree(digest, folder)
+    for settings_file in sorted({conf, root / "pelicanconf.py"}):
+        digest.update(settings_file.read_bytes())
+    for name in ENVIRONMENT:
+        digest.update(f"{name}={os.environ.get(name, '')}".encode())
+    return digest.hexdigest()
+
+
+def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
+    """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
+    stamp = staging.with_name(staging.name + ".inputs.json")
+    fingerprint = inputs_fingerprint(root, content, conf)
+    articles = [p.relative_to(content).as_posix() for p in _files(content, "*.md")]
+    previous: dict = {}
+    if stamp.exists():
+        try:
+            previous = json.loads(stamp.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, OSError):
+            previous = {}
+    if previous.get("fingerprint") == fingerprint and output.is_dir() and any(output.iterdir()):
+        return BuildResult(skipped=True, sync=None, full=False)
+    stamp.unlink(missing_ok=True)  # until this build finishes, nothing is vouched for
+    full = not previous or bool(set(previous.get("articles", [])) - set(articles))
+    if full and staging.exists():
+        shutil.rmtree(staging)
+    subprocess.run(
+        [sys.executable, "-m", "pelican", "--settings", str(conf), "--output", str(staging), str(content)],
+        cwd=root,
+        check=True,
+    )
+    report = sync_tree(staging, output)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fingerprint": fingerprint, "articles": articles}), encoding="utf-8")
+    os.replace(tmp, stamp)
+    return BuildResult(skipped=False, sync=report, full=full)

@@ -1,0 +1,109 @@
+"""Rebuilds do only the work whose inputs changed, and never serve a stale page.
+
+The fixture articles are copied into a temporary content folder and built with
+digest_build.site.build_site (Pelican in a subprocess, staging, sync), as
+``invoke build`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import ROOT, SITE_FIXTURES
+
+from digest_build.site import build_site
+
+OLD = 1_000_000  # a timestamp far in the past: a file that keeps it was not rewritten
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURES / "articles", content / "articles")
+    output = tmp_path / "output"
+    staging = tmp_path / "staging"
+    result = build_site(ROOT, ROOT / "pelicanconf.py", content, staging, output)
+    assert not result.skipped and result.full
+    for path in output.rglob("*"):
+        if path.is_file():
+            os.utime(path, (OLD, OLD))
+    return content, staging, output
+
+
+def build(content: Path, staging: Path, output: Path):
+    return build_site(ROOT, ROOT / "pelicanconf.py", content, staging, output)
+
+
+def rewritten(output: Path) -> set[str]:
+    return {
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*")
+        if p.is_file() and p.stat().st_mtime != OLD
+    }
+
+
+def test_nothing_changed_means_no_build(site) -> None:
+    content, staging, output = site
+    result = build(content, staging, output)
+    assert result.skipped
+    assert rewritten(output) == set()
+
+
+def test_editing_one_article_updates_its_pages_and_leaves_the_others(site) -> None:
+    content, staging, output = site
+    article = content / "articles" / "chengdu-hamburg-rail-link.md"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(
+            "title: Chengdu and Hamburg mark ten years of freight rail link",
+            "title: Chengdu and Hamburg celebrate a decade of rail freight",
+        ),
+        encoding="utf-8",
+    )
+    result = build(content, staging, output)
+    assert not result.skipped and not result.full
+    changed = rewritten(output)
+    page = "articles/chengdu-hamburg-rail-link/index.html"
+    assert page in changed
+    assert "celebrate a decade of rail freight" in (output / page).read_text(encoding="utf-8")
+    for listing in ("index.html", "cities/hamburg/index.html", "countries/germany/index.html"):
+        assert "celebrate a decade of rail freight" in (output / listing).read_text(encoding="utf-8")
+    feed = feedparser.parse((output / "feeds" / "all.rss.xml").read_bytes())
+    assert any(e.title == "Chengdu and Hamburg celebrate a decade of rail freight" for e in feed.entries)
+    # An article sharing no place with it keeps its page untouched.
+    assert "articles/jilin-kenya-agriculture-talks/index.html" not in changed
+
+
+def test_a_new_article_appears_everywhere_it_belongs(site) -> None:
+    content, staging, output = site
+    source = (content / "articles" / "chengdu-hamburg-rail-link.md").read_text(encoding="utf-8")
+    new = (
+        source.replace("slug: chengdu-hamburg-rail-link", "slug: chengdu-hamburg-new-route")
+        .replace(
+            "title: Chengdu and Hamburg mark ten years of freight rail link",
+            "title: A new Chengdu to Hamburg route opens",
+        )
+        .replace("date: 2024-03-01T00:00:00+08:00", "date: 2025-01-15T00:00:00+08:00")
+        .replace("raw: 2024/03/chengdu-hamburg.html", "raw: 2025/01/new-route.html")
+    )
+    (content / "articles" / "chengdu-hamburg-new-route.md").write_text(new, encoding="utf-8")
+    result = build(content, staging, output)
+    assert not result.skipped and not result.full
+    assert (output / "articles" / "chengdu-hamburg-new-route" / "index.html").is_file()
+    for listing in ("index.html", "cities/hamburg/index.html", "cities/chengdu/index.html"):
+        assert "A new Chengdu to Hamburg route opens" in (output / listing).read_text(encoding="utf-8")
+    city_feed = feedparser.parse((output / "cities" / "hamburg" / "feed.xml").read_bytes())
+    assert city_feed.entries[0].title == "A new Chengdu to Hamburg route opens"
+
+
+def test_a_removed_article_leaves_no_page_behind(site) -> None:
+    content, staging, output = site
+    (content / "articles" / "jilin-kenya-agriculture-talks.md").unlink()
+    result = build(content, staging, output)
+    assert result.full
+    assert not (output / "articles" / "jilin-kenya-agriculture-talks").exists()
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert "jilin-kenya-agriculture-talks" not in index
