@@ -66,6 +66,8 @@ PLUGIN_PATHS = ["./plugins"]
 # charts and maps, digest_feeds writes the feeds, digest_export the data
 # export, and digest_search indexes the finished site with Pagefind.
 PLUGINS = [
+    # First: article HTML is cut down to an allow-list before anything else reads it.
+    "sanitize",
     "digest_site",
     "place_pages",
     "digest_partnerships",
@@ -76,6 +78,7 @@ PLUGINS = [
     "incremental",
 ]
 DIGEST_INCREMENTAL = True
+DIGEST_SANITIZE = True
 # Autoescape everything; templates mark the rendered article body as safe.
 JINJA_ENVIRONMENT = {
     "trim_blocks": True,

@@ -451,9 +451,7 @@ def test_every_page_links_its_feeds_in_head(site: Path) -> None:
 
 
 def test_stylesheet_is_self_contained() -> None:
-    css = (
-        Path(__file__).resolve().parents[1] / "theme" / "static" / "css" / "style.css"
-    ).read_text()
+    css = (Path(__file__).resolve().parents[1] / "theme" / "static" / "css" / "style.css").read_text()
     assert "prefers-color-scheme: dark" in css
     assert "@import" not in css and "url(" not in css
 
@@ -677,9 +675,7 @@ def test_site_rss_feed_items(site: Path) -> None:
         assert entry.title == fixture.title
         assert entry.summary == fixture.meta["summary"]
         assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == fixture.date
-        expected_terms = (
-            fixture.names("countries") + fixture.names("cities") + fixture.names("regions")
-        )
+        expected_terms = fixture.names("countries") + fixture.names("cities") + fixture.names("regions")
         assert [t.term for t in entry.tags] == expected_terms
     guids = ElementTree.parse(site / "feeds" / "all.rss.xml").getroot().iter("guid")
     assert [(g.text, g.get("isPermaLink")) for g in guids] == [(f.url, "true") for f in newest]
@@ -941,9 +937,7 @@ def test_sitemap_lists_every_page_but_404(site: Path) -> None:
     root = ElementTree.parse(site / "sitemap.xml").getroot()
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     locs = [u.findtext(f"{ns}loc") for u in root.iter(f"{ns}url")]
-    pages = {
-        url_to_file(site, loc).relative_to(site).as_posix() for loc in locs if loc is not None
-    }
+    pages = {url_to_file(site, loc).relative_to(site).as_posix() for loc in locs if loc is not None}
     expected = {p.relative_to(site).as_posix() for p in html_files(site)} - {"404.html"}
     assert pages == expected
     assert locs == sorted(locs)
@@ -990,3 +984,100 @@ def test_json_ld_cannot_be_broken_out_of(site: Path) -> None:
     block = raw.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert "<" not in block and ">" not in block
     assert json.loads(block)["headline"] == BY_SLUG["xian-silk-road-expo"].title
+
+
+# --------------------------------------------------------------------------
+# Charts of articles per month
+# --------------------------------------------------------------------------
+def _dated(fixture: Fixture) -> bool:
+    return fixture.meta["date_source"] != "fallback" and fixture.meta["date_precision"] != "none"
+
+
+def _month_counts(fixtures: list[Fixture]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for f in fixtures:
+        if _dated(f):
+            counts[f"{f.date.strftime('%B')} {f.date.year}"] += 1
+    return dict(counts)
+
+
+def _chart_of(doc: BeautifulSoup) -> tuple[BeautifulSoup, dict[str, int]]:
+    figure = doc.select_one("div.chart")
+    assert figure is not None
+    svg = figure.find("svg")
+    assert svg["role"] == "img"
+    title = doc.find(id=svg["aria-labelledby"])
+    assert title is not None and title.name == "title" and title.get_text().startswith("Articles per month")
+    caption = doc.find(id=svg["aria-describedby"])
+    assert caption is not None and caption.name == "figcaption" and caption.get_text().strip()
+    rows = {tr.th.get_text(): int(tr.td.get_text()) for tr in figure.select("details.chart-table tbody tr")}
+    bars = {
+        rect.title.get_text().rsplit(":", 1)[0]: int(rect.title.get_text().rsplit(":", 1)[1])
+        for rect in svg.select("rect.bar")
+    }
+    assert bars == rows
+    return figure, rows
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "code"),
+    [
+        ("cities/luliang", "city_ids", "CN-13512505"),
+        ("cities/valencia-es", "city_ids", "ES-2509954"),
+        ("countries/china", "country_codes", "CN"),
+        ("countries/italy", "country_codes", "IT"),
+        ("regions/shanxi", "region_codes", "CN-SX"),
+    ],
+)
+def test_place_pages_chart_articles_per_month(site: Path, page: str, key: str, code: str) -> None:
+    fixtures = [BY_SLUG[s] for s in articles_with(key, code)]
+    figure, rows = _chart_of(soup(site / page / "index.html"))
+    assert rows == _month_counts(fixtures)
+    undated = sum(not _dated(f) for f in fixtures)
+    caption = figure.figcaption.get_text()
+    assert (f"{undated} article" in caption and "uncertain date" in caption) == bool(undated)
+    # Every month of the digest has its slot: the same span on every page.
+    assert len(soup(site / page / "index.html").select("svg.month-chart text.label")) >= 2
+
+
+def test_charts_only_on_the_first_page_of_a_place(site: Path) -> None:
+    assert soup(site / "countries" / "china" / "page" / "2" / "index.html").select_one("div.chart") is None
+
+
+def test_archives_chart_covers_every_dated_article(site: Path) -> None:
+    _figure, rows = _chart_of(soup(site / "archives" / "index.html"))
+    assert rows == _month_counts(FIXTURES)
+    assert sum(rows.values()) == sum(_dated(f) for f in FIXTURES)
+
+
+def test_month_archives_go_month_by_month(site: Path) -> None:
+    index = soup(site / "archives" / "index.html")
+    months = [url_to_file(site, a["href"]) for a in index.select(".month-list a")]
+    # From the newest month, "older" links walk every month in turn.
+    page, seen = months[0], [months[0]]
+    while (older := soup(page).select_one('nav.pagination a[rel="next"]')) is not None:
+        page = url_to_file(site, older["href"])
+        seen.append(page)
+    assert seen == months
+
+
+def test_chart_svg_unit() -> None:
+    from datetime import datetime as dt
+    from types import SimpleNamespace
+
+    from digest_charts import chart_block, count_months, month_span
+
+    def art(y: int, m: int, source: str = "page") -> SimpleNamespace:
+        return SimpleNamespace(
+            date=dt(y, m, 1, tzinfo=UTC), metadata={"date_source": source, "date_precision": "day"}
+        )
+
+    span = month_span((2023, 11), (2024, 2))
+    assert span == [(2023, 11), (2023, 12), (2024, 1), (2024, 2)]
+    data = count_months([art(2023, 11), art(2024, 2), art(2024, 2), art(2024, 1, "fallback")])
+    html = str(chart_block(data, span, "Győr <x>", ident="c"))
+    assert "Győr &lt;x&gt;" in html and "<x>" not in html
+    assert html.count('class="bar"') == 2
+    assert "3 dated articles about Győr &lt;x&gt;, from November 2023 to February 2024" in html
+    assert "the most in February 2024 (2)" in html and "1 article with an uncertain date not shown" in html
+    assert str(chart_block(data, span, "Győr <x>", ident="c")) == html  # deterministic
