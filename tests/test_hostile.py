@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -437,3 +438,69 @@ def test_random_html_never_crashes_the_converter(tmp_path: Path, pieces: list[st
     path = tmp_path / "random.html"
     path.write_bytes("".join(pieces).encode("utf-8", "surrogatepass"))
     check_metadata(path, tmp_path)
+
+
+# ------------------------------------------------------------------ hand-written HTML in Markdown
+
+
+def test_html_typed_into_markdown_by_an_editor_is_sanitised(tmp_path: Path) -> None:
+    content = tmp_path / "content" / "articles"
+    content.mkdir(parents=True)
+    (content / "edited.md").write_text(
+        "title: Edited by hand\ndate: 2024-05-12T09:31:00+08:00\nslug: edited-by-hand\n"
+        "summary: An editor typed HTML into the body.\ncountries: China\ncountry_codes: CN\n\n"
+        "Harbin <script>alert(1)</script> news <img src=x onerror=alert(2)> and "
+        '<a href="javascript:alert(3)">a link</a> <iframe src="https://evil.example/"></iframe>\n',
+        encoding="utf-8",
+    )
+    output = build_site(
+        tmp_path / "site", PATH=str(tmp_path / "content"), SITEURL="https://digest.example.org"
+    )
+    page = (output / "articles" / "edited-by-hand" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "lxml")
+    assert all(s.get("type") == "application/ld+json" for s in soup.find_all("script"))
+    assert "onerror" not in page and "javascript:" not in page
+    assert not soup.find_all("iframe")
+    assert "Harbin" in soup.get_text()
+
+
+# ------------------------------------------------------------------ killed build
+
+
+def test_killed_build_then_rerun_finishes_cleanly(tmp_path: Path) -> None:
+    from conftest import SITE_FIXTURES
+
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURES / "articles", content / "articles")
+    staging, output = tmp_path / "staging", tmp_path / "output"
+    code = (
+        "import sys; from pathlib import Path; from digest_build.site import build_site; "
+        "a = [Path(x) for x in sys.argv[1:]]; build_site(a[0], a[1], a[2], a[3], a[4])"
+    )
+    args = [
+        sys.executable,
+        "-c",
+        code,
+        str(ROOT),
+        str(ROOT / "pelicanconf.py"),
+        str(content),
+        str(staging),
+        str(output),
+    ]
+    # Its own session, so the kill takes Pelican (a child of build_site) down too, as Ctrl-C would.
+    child = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (staging / "articles").exists():
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    from digest_build.site import build_site as build_again
+
+    result = build_again(ROOT, ROOT / "pelicanconf.py", content, staging, output)
+    assert not result.skipped  # a killed build vouches for nothing
+    assert not list(output.rglob(".*.tmp"))
+    pages = sorted((output / "articles").glob("*/index.html"))
+    assert len(pages) == len(list((content / "articles").glob("*.md")))
+    for page in pages:
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert build_again(ROOT, ROOT / "pelicanconf.py", content, staging, output).skipped
