@@ -72,6 +72,7 @@ PLUGINS = [
     "place_pages",
     "digest_partnerships",
     "digest_charts",
+    "digest_map",
     "digest_feeds",
     "digest_export",
     # Supplies the Writer: article pages whose inputs did not change are not rendered again.
@@ -218,6 +219,14 @@ DIGEST_PARTNERSHIPS_SAVE_AS = "partnerships/index.html"
 # archives index (static SVG with a table as its text alternative).
 # --------------------------------------------------------------------------
 DIGEST_MONTH_CHARTS = True
+
+# --------------------------------------------------------------------------
+# plugins/digest_map: the world map page and the locator maps on country and
+# city pages (static SVG from plugins/digest_map/data, Natural Earth 1:110m).
+# --------------------------------------------------------------------------
+DIGEST_MAP_URL = "map/"
+DIGEST_MAP_SAVE_AS = "map/index.html"
+DIGEST_LOCATOR_MAPS = True
 
 # --------------------------------------------------------------------------
 # plugins/digest_export: the whole digest as data, linked from the about page

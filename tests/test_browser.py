@@ -49,6 +49,7 @@ PAGES = [
     ("city", "cities/luliang/"),
     ("article", "articles/luliang-cuneo-sister-cities/"),
     ("partnerships", "partnerships/"),
+    ("map", "map/"),
 ]
 
 
