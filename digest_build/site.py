@@ -65,6 +65,31 @@ def inputs_fingerprint(root: Path, content: Path, conf: Path) -> str:
     return digest.hexdigest()
 
 
+def _stamps(folder: Path) -> dict[str, int]:
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def _remove_unmade(staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",)) -> None:
+    """Delete what this build neither wrote nor chose to keep: the feed of a city that lost its
+    last article, say. Kept: pages the incremental writer skipped (listed in its state file)
+    and the theme's static files (Pelican copies them with their own timestamps)."""
+    state_file = staging.with_name(staging.name + ".render-state.json")
+    kept: set[str] = set()
+    if state_file.exists():
+        pages = json.loads(state_file.read_text(encoding="utf-8")).get("pages", {})
+        kept = {f for entry in pages.values() for f in entry.get("files", [])}
+    for path in staging.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(staging).as_posix()
+        made = before.get(rel) != path.stat().st_mtime_ns  # new, or written again by this build
+        if made or rel in kept or rel.startswith(kept_prefixes):
+            continue
+        path.unlink()
+
+
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
     """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
     stamp = staging.with_name(staging.name + ".inputs.json")
@@ -82,11 +107,13 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     full = not previous or bool(set(previous.get("articles", [])) - set(articles))
     if full and staging.exists():
         shutil.rmtree(staging)
+    before = _stamps(staging)
     subprocess.run(
         [sys.executable, "-m", "pelican", "--settings", str(conf), "--output", str(staging), str(content)],
         cwd=root,
         check=True,
     )
+    _remove_unmade(staging, before)
     report = sync_tree(staging, output)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     tmp = stamp.with_suffix(".tmp")

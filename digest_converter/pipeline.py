@@ -236,7 +236,12 @@ def _classify(
     entry = manifest.get(target.name, {})
     sidecar = path.with_suffix(".json")
     try:
-        raw_sha = file_sha256(path, sidecar if sidecar.exists() else None)
+        raw_stat = _stat_key(path, sidecar)
+        # Same size and modification time as when it was converted: the bytes are not read again.
+        if entry and raw_stat == entry.get("raw_stat"):
+            raw_sha = entry.get("raw_sha256", "")
+        else:
+            raw_sha = file_sha256(path, sidecar if sidecar.exists() else None)
     except OSError as exc:
         return Outcome(rel, "error", reason=f"unreadable: {exc.strerror or exc}")
     if force:
@@ -252,7 +257,11 @@ def _classify(
         return Outcome(rel, "duplicate", reason=f"same story as {manifest[duplicate_of].get('raw')}")
     if not target.exists():
         return None
-    if entry and sha256_bytes(target.read_bytes()) != entry.get("output_sha256"):
+    if (
+        entry
+        and _stat_key(target) != entry.get("output_stat")
+        and sha256_bytes(target.read_bytes()) != entry.get("output_sha256")
+    ):
         note = "edited by hand; not overwritten (use --force to redo it)"
         if raw_sha != entry.get("raw_sha256"):
             note += f"; its raw file {rel} has changed since"
@@ -260,6 +269,16 @@ def _classify(
     if entry and current_version and not duplicate_of:
         return Outcome(rel, "unchanged", target.name)
     return None
+
+
+def _stat_key(path: Path, sidecar: Path | None = None) -> str:
+    """Size and modification time (ns) of a file and its sidecar: cheap evidence of no change."""
+    parts = []
+    for item in (path, sidecar):
+        if item is not None and item.exists():
+            stat = item.stat()
+            parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return "/".join(parts)
 
 
 ConvertResult = Article | str
@@ -335,6 +354,9 @@ def _publish(
     manifest[target.name] = {
         "raw": rel,
         "raw_sha256": article.raw_sha256,
+        "raw_stat": _stat_key(path, path.with_suffix(".json")),
+        "slug": article.slug,
+        "output_stat": _stat_key(target),
         "output_sha256": sha256_bytes(data),
         "converter": __version__,
         "text_sha256": print_.text_sha256,
@@ -347,22 +369,37 @@ def _publish(
     )
 
 
+def _current_slug(path: Path, entry: dict[str, str], edited: bool) -> str | None:
+    if entry.get("slug") and not edited:
+        return entry["slug"]
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                return None
+            if line.startswith("slug: "):
+                return line[6:].strip()
+    return None
+
+
 def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]]) -> None:
-    """Two articles with one headline get distinct slugs: the later raw path gets a suffix."""
+    """Two articles with one headline get distinct slugs: the later raw path gets a suffix.
+
+    Slugs come from the manifest; only hand-edited files (whose slug an editor may
+    have changed) are read.
+    """
     by_slug: dict[str, list[str]] = {}
     edited: set[str] = set()
     for name in sorted(manifest, key=lambda n: manifest[n].get("raw", n)):
-        path = dest / name
-        if not path.exists():
+        path, entry = dest / name, manifest[name]
+        if entry.get("duplicate_of") or not path.exists():
             continue
-        if sha256_bytes(path.read_bytes()) != manifest[name].get("output_sha256"):
+        if _stat_key(path) != entry.get("output_stat") and sha256_bytes(path.read_bytes()) != entry.get(
+            "output_sha256"
+        ):
             edited.add(name)  # an editor's file keeps its slug; others move aside
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                break
-            if line.startswith("slug: "):
-                by_slug.setdefault(line[6:].strip(), []).append(name)
-                break
+        slug = _current_slug(path, entry, name in edited)
+        if slug:
+            by_slug.setdefault(slug, []).append(name)
     for slug, names in by_slug.items():
         # A hand-edited article keeps its slug, else the first raw path does.
         names.sort(key=lambda n: (n not in edited, manifest[n].get("raw", n)))
@@ -375,5 +412,7 @@ def _assign_unique_slugs(dest: Path, manifest: dict[str, dict[str, str]]) -> Non
             text = path.read_text(encoding="utf-8").replace(f"slug: {slug}\n", f"slug: {slug}-{suffix}\n", 1)
             data = text.encode("utf-8")
             write_atomic(path, data)
-            manifest[name]["output_sha256"] = sha256_bytes(data)
+            manifest[name].update(
+                output_sha256=sha256_bytes(data), output_stat=_stat_key(path), slug=f"{slug}-{suffix}"
+            )
             log.info("%s: slug %r already used; now %r", name, slug, f"{slug}-{suffix}")

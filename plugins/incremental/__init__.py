@@ -1,22 +1,26 @@
-"""Render only the article pages whose inputs changed since the last build into the same folder.
+"""Render only the pages whose inputs changed since the last build into the same folder.
 
 Pelican renders every page on every build; at 10,000 articles most of that work
 reproduces files that are already there, byte for byte. This plugin supplies a
-Writer (Pelican's ``get_writer`` signal) that, for an article page, computes a
-key from everything the page shows (the article's text and metadata, its
-places, its related articles) and from everything that shapes every page (the
-theme, the plugins, the settings, Pelican's version). When the key matches the
-one recorded for that file by the previous build and the file is still there,
-the page is not rendered again. Index, place, archive and feed pages are always
-rendered: adding one article changes them.
+Writer (Pelican's ``get_writer`` signal) that computes, for every page it is
+asked to write, a key from everything the page shows (its template and the
+variables passed for it: the article, the place and its articles, the archive
+month) and from everything that shapes every page (the theme, the plugins, the
+settings, Pelican's version). When the key matches the one recorded by the
+previous build and the files are still there, the page is not rendered again.
+Adding one article re-renders its own page, its related articles' pages, its
+places' pages, its month, and the paginated home page; the thousands of others
+stay as they are. Feeds and other files plugins write themselves are always
+written.
 
 Safety: the state file is removed when a build starts and written back only
 when it finishes, so a build killed half-way renders everything next time;
-article pages that the previous build wrote and this one did not are deleted.
+files that the previous build wrote and this one did not are deleted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -75,33 +79,67 @@ def site_key(settings: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def _describe(value: Any) -> Any:
-    """A stable description of what a template shows of a related object."""
+def _describe(value: Any, depth: int = 0) -> Any:
+    """What a template can show of a value, as plain data (stable between runs).
+
+    Articles are described by what lists and pages print of them; places and other
+    dataclasses by their fields, two levels deep; anything else by its text,
+    unless that text is a memory address.
+    """
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _describe(v, depth) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, list | tuple):
-        return [_describe(v) for v in value]
-    for attrs in (("url", "title", "date"), ("url", "name")):
-        if all(hasattr(value, a) for a in attrs):
-            return [str(getattr(value, a)) for a in attrs]
-    return str(value)
+        return [_describe(v, depth) for v in value]
+    if hasattr(value, "metadata") and hasattr(value, "slug"):  # a Pelican article or page
+        if depth > 0:
+            return [str(getattr(value, a, "")) for a in ("url", "title", "date", "summary")] + [
+                str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")]
+        return _article_description(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if depth >= 2:
+            return [str(getattr(value, a, "")) for a in ("kind", "name", "url")]
+        return {f.name: _describe(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
+    text = str(value)
+    return type(value).__name__ if " at 0x" in text else text
 
 
-def article_key(site: str, name: str, template_name: str, article: Any) -> str:
-    digest = hashlib.sha256(f"{site}\0{name}\0{template_name}\0".encode())
-    digest.update(getattr(article, "_content", "").encode())
-    digest.update(repr(sorted((k, str(v)) for k, v in article.metadata.items())).encode())
+def _article_description(article: Any) -> Any:
+    described: dict[str, Any] = {
+        "content": getattr(article, "_content", ""),
+        "metadata": sorted((k, str(v)) for k, v in article.metadata.items()),
+    }
     for attr in ("country_places", "city_places", "region_places", "related_articles", "partners"):
-        digest.update(json.dumps(_describe(getattr(article, attr, [])), sort_keys=True).encode())
+        described[attr] = _describe(getattr(article, attr, []), 1)
+    return described
+
+
+def page_key(site: str, name: str, template_name: str, kwargs: dict[str, Any]) -> str:
+    """Everything a page shows: its template, its own variables, and the site key."""
+    digest = hashlib.sha256(f"{site}\0{name}\0{template_name}\0".encode())
+    described = {k: _describe(v) for k, v in kwargs.items() if k not in ("paginated", "relative_urls")}
+    if kwargs.get("paginated"):
+        described["paginated"] = {k: _describe(v, 1) for k, v in kwargs["paginated"].items()}
+    digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
 class IncrementalWriter(Writer):
-    """Pelican's Writer, skipping article pages whose key is unchanged."""
+    """Pelican's Writer, skipping pages whose key is unchanged.
+
+    A page's key covers its template and every variable passed for it (the
+    article, the place and its articles, the page of a paginated list), plus the
+    site key. Templates must therefore show only those and the settings, never
+    other parts of the global context; ``tests/test_incremental.py`` compares an
+    incremental build with a full one, byte for byte, to hold them to it.
+    """
 
     def __init__(self, output_path: str, settings: dict[str, Any]) -> None:
         super().__init__(output_path, settings=settings)
         self._state_file = state_path(output_path)
         self._site = site_key(settings)
-        self._previous: dict[str, str] = {}
+        self._previous: dict[str, dict[str, Any]] = {}
         if self._state_file.exists():
             try:
                 data = json.loads(self._state_file.read_text(encoding="utf-8"))
@@ -111,37 +149,48 @@ class IncrementalWriter(Writer):
                 self._previous = {}
             # Removed now: if this build dies, the next one renders everything.
             self._state_file.unlink(missing_ok=True)
-        self.pages: dict[str, str] = {}
+        self.pages: dict[str, dict[str, Any]] = {}
         self.skipped = 0
+        self._capture: list[str] | None = None
         _WRITERS.append(self)
 
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        if self._capture is not None:
+            self._capture.append(Path(filename).resolve().relative_to(Path(self.output_path).resolve())
+                                 .as_posix())
+        return super()._open_w(filename, encoding, override)
+
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> None:
-        article = kwargs.get("article")
-        if article is None or not name or kwargs.get("paginated"):
+        if not name:
             super().write_file(name, template, context, *args, **kwargs)
             return
-        key = article_key(self._site, str(name), getattr(template, "name", ""), article)
-        self.pages[str(name)] = key
-        if self._previous.get(str(name)) == key and (Path(self.output_path) / name).is_file():
+        name = str(name)
+        key = page_key(self._site, name, getattr(template, "name", ""), kwargs)
+        before = self._previous.get(name)
+        output = Path(self.output_path)
+        if before and before.get("key") == key and all((output / f).is_file() for f in before["files"]):
+            self.pages[name] = before
             self.skipped += 1
             return
-        super().write_file(name, template, context, *args, **kwargs)
+        self._capture = []
+        try:
+            super().write_file(name, template, context, *args, **kwargs)
+            self.pages[name] = {"key": key, "files": sorted(set(self._capture))}
+        finally:
+            self._capture = None
 
     def finish(self) -> None:
-        for stale in sorted(set(self._previous) - set(self.pages)):
+        current = {f for entry in self.pages.values() for f in entry["files"]}
+        previous = {f for entry in self._previous.values() for f in entry.get("files", [])}
+        for stale in sorted(previous - current):
             path = Path(self.output_path) / stale
             if path.is_file():
-                path.unlink()
+                path.unlink()  # a page this build no longer makes (a place's page 3, say)
         tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True), encoding="utf-8"
-        )
+        tmp.write_text(json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True),
+                       encoding="utf-8")
         os.replace(tmp, self._state_file)
-        log.info(
-            "incremental: %d article pages unchanged, %d rendered",
-            self.skipped,
-            len(self.pages) - self.skipped,
-        )
+        log.info("incremental: %d pages unchanged, %d rendered", self.skipped, len(self.pages) - self.skipped)
 
 
 _WRITERS: list[IncrementalWriter] = []
