@@ -33,6 +33,7 @@ SOURCE_FIELD = re.compile(
     r"clicks|hits|font|updated|big|large)\b|\s*\(|$)",
     re.I,
 )
+BODY_SOURCE = re.compile(r"^[(（]?\s*(?:source|来源)\s*[:：].{1,100}$", re.I)
 DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov|info)(?:\.cn)?)\b", re.I)
 AUTHOR_ROLES = re.compile(r"^(reporters?|correspondents?|intern|by|journalists?|photographers?)\s+", re.I)
 
@@ -199,8 +200,8 @@ def parse_text(text: str) -> Extracted:
         line = strip_inline(line)
         if not line:
             continue
-        if in_head and is_meta(line):
-            _read_meta_line(line, extracted)
+        if (in_head and is_meta(line)) or (not in_head and BODY_SOURCE.match(line)):
+            _read_meta_line(line, extracted)  # "(Source: Xinhua)" closing an article, too
             continue
         if in_head and not is_sentence(line) and DATELINE.match(line) is None:
             if is_site_line(line) and extracted.title is None:

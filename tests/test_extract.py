@@ -252,3 +252,22 @@ def test_html_body_has_article_text_only(html_page) -> None:
     for marker in ("SCRIPTMARKER", "NAVMARKER", "FOOTERMARKER", "Copyright", "tracker"):
         assert marker not in body
     assert html_page.title not in html_page.paragraphs
+
+
+def test_government_site_line_publication_line_and_closing_source() -> None:
+    text = (
+        "Hubei Provincial Government\n\n"
+        "Wuhan delegation meets Hubei government partners in Győr\n\n"
+        "Published on 12 June 2024 10:31\n\n"
+        "Officials from Wuhan visited Győr, Hungary on Tuesday to sign a memorandum on car making.\n\n"
+        "The two cities have been friendly cities since 2016.\n\n"
+        "(Source: Hubei Daily)\n\n(End)\n"
+    )
+    extracted = parse_text(text)
+    assert extracted.title == "Wuhan delegation meets Hubei government partners in Győr"
+    assert extracted.source == "Hubei Daily"
+    assert any("12 June 2024" in d for d in extracted.page_dates)
+    assert extracted.paragraphs == [
+        "Officials from Wuhan visited Győr, Hungary on Tuesday to sign a memorandum on car making.",
+        "The two cities have been friendly cities since 2016.",
+    ]
