@@ -560,6 +560,7 @@ class MapGenerator(Generator):
             world_map=self.world,
             page_url=url,
             url=url,
+            content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
 

@@ -293,6 +293,7 @@ class PartnershipsGenerator(Generator):
             partnership_index=self.index,
             page_url=url,
             url=url,
+            content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
 

@@ -464,6 +464,14 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
 # --------------------------------------------------------------------------
 # Writing pages
 # --------------------------------------------------------------------------
+PLACE_EXTRA_ATTRS = ("partners", "month_chart", "locator_map")
+
+
+def place_extras(place: Place) -> dict[str, Any]:
+    """Attributes other plugins set on a place, as shown on its page."""
+    return {attr: getattr(place, attr, None) for attr in PLACE_EXTRA_ATTRS}
+
+
 def write_place_pages(
     writer: Any,
     context: Mapping[str, Any],
@@ -501,6 +509,9 @@ def write_place_pages(
                 place_kind=spec.kind,
                 articles=place.articles,
                 page_url=place.url,
+                # What other plugins attached to the place (partners, chart, locator
+                # map): passed along so that a caching Writer's page key covers them.
+                place_extras=place_extras(place),
             )
 
 
