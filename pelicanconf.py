@@ -75,6 +75,8 @@ PLUGINS = [
     "digest_map",
     "digest_feeds",
     "digest_export",
+    # Last of the digest's plugins: Pagefind indexes the finished output (finalized signal).
+    "digest_search",
     # Supplies the Writer: article pages whose inputs did not change are not rendered again.
     "incremental",
 ]
@@ -227,6 +229,18 @@ DIGEST_MONTH_CHARTS = True
 DIGEST_MAP_URL = "map/"
 DIGEST_MAP_SAVE_AS = "map/index.html"
 DIGEST_LOCATOR_MAPS = True
+
+# --------------------------------------------------------------------------
+# plugins/digest_search: full-text search with Pagefind (the pagefind-bin
+# package), indexing article pages after Pelican; every spelling the gazetteer
+# knows for a place is indexed. DIGEST_SEARCH_PAGEFIND = False skips indexing
+# (the search page then says the index is missing).
+# --------------------------------------------------------------------------
+DIGEST_SEARCH_URL = "search/"
+DIGEST_SEARCH_SAVE_AS = "search/index.html"
+DIGEST_SEARCH_PAGEFIND = True
+DIGEST_SEARCH_BUNDLE_DIR = "pagefind"
+DIGEST_SEARCH_SPELLINGS = True
 
 # --------------------------------------------------------------------------
 # plugins/digest_export: the whole digest as data, linked from the about page

@@ -40,6 +40,8 @@ def pelican_settings(output: Path, **overrides: Any) -> dict[str, Any]:
         "SITEURL": TEST_SITEURL,
         "DEFAULT_PAGINATION": TEST_PAGINATION,
         "DIGEST_FEED_MAX_ITEMS": TEST_FEED_MAX_ITEMS,
+        # Pagefind indexing is off unless a build asks for it (the shared builds do).
+        "DIGEST_SEARCH_PAGEFIND": False,
     }
     override.update(overrides)
     return read_settings(path=str(ROOT / "pelicanconf.py"), override=override)
@@ -55,11 +57,13 @@ def build_site(output: Path, **overrides: Any) -> Path:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture site built for a project site under ``/sub/`` (read-only)."""
-    return build_site(tmp_path_factory.mktemp("site"))
+    """The fixture site built for a project site under ``/sub/`` (read-only), with its search index."""
+    return build_site(tmp_path_factory.mktemp("site"), DIGEST_SEARCH_PAGEFIND=True)
 
 
 @pytest.fixture(scope="session")
 def root_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture site built for a user site at the domain root (read-only)."""
-    return build_site(tmp_path_factory.mktemp("root_site"), SITEURL=TEST_ROOT_SITEURL)
+    return build_site(
+        tmp_path_factory.mktemp("root_site"), SITEURL=TEST_ROOT_SITEURL, DIGEST_SEARCH_PAGEFIND=True
+    )

@@ -50,6 +50,7 @@ PAGES = [
     ("article", "articles/luliang-cuneo-sister-cities/"),
     ("partnerships", "partnerships/"),
     ("map", "map/"),
+    ("search", "search/?q=Lvliang"),
 ]
 
 
@@ -303,3 +304,86 @@ def test_axe_check_catches_a_bad_page(open_page: Any) -> None:
     )
     ids = {v["id"] for v in run_axe(page, script) if v.get("impact") in {"serious", "critical"}}
     assert {"color-contrast", "image-alt"} <= ids
+
+
+# --------------------------------------------------------------------------
+# Search (Pagefind in the browser)
+# --------------------------------------------------------------------------
+LULIANG_ARTICLES = [
+    f"{TEST_SITEURL}/articles/cuneo-delegation-visits-luliang/",
+    f"{TEST_SITEURL}/articles/luliang-cuneo-sister-cities/",
+    f"{TEST_SITEURL}/articles/taiyuan-luliang-undated-exchange/",
+]
+
+
+def _result_links(page: Any, expected: int | list[str]) -> list[str]:
+    """The result links once there are ``expected`` of them (or exactly these paths, in any order)."""
+    page.wait_for_function(
+        """want => {
+            const links = document.querySelectorAll('#search-results h2 a');
+            const hrefs = [...links].map(a => a.getAttribute('href'));
+            return typeof want === 'number' ? hrefs.length === want
+                : JSON.stringify(hrefs.sort()) === JSON.stringify([...want].sort());
+        }""",
+        arg=expected,
+        timeout=15_000,
+    )
+    links = page.locator("#search-results h2 a")
+    return sorted(links.nth(i).get_attribute("href") for i in range(links.count()))
+
+
+def test_search_finds_a_place_in_any_spelling(open_page: Any) -> None:
+    page, server, errors, _ = open_page("search/")
+    page.get_by_label("Search the digest").fill("Lvliang")
+    hrefs = [page.evaluate("h => new URL(h, location.href).href", h) for h in _result_links(page, 3)]
+    assert hrefs == LULIANG_ARTICLES
+    assert page.locator("#search-status").inner_text() == "3 articles for “Lvliang”."
+    # Results show their place tags, linking to the place pages.
+    tag = page.locator("#search-results dl.places a", has_text="Lüliang").first
+    assert tag.get_attribute("href") == f"{TEST_SITEURL}/cities/luliang/"
+    assert page.locator("#search-results mark").first.inner_text().lower() == "lvliang"
+    assert page.url == f"{TEST_SITEURL}/search/?q=Lvliang"  # shareable
+    # Full text: a word of one article's body.
+    page.get_by_label("Search the digest").fill("walnut")
+    assert _result_links(page, ["/sub/articles/cuneo-delegation-visits-luliang/"])
+    assert errors == [] and server.outside == [] and server.missing == []
+
+
+def test_search_filters_by_country_and_city(open_page: Any) -> None:
+    page, server, errors, _ = open_page("search/?country=Kazakhstan")
+    assert _result_links(page, ["/sub/articles/xian-silk-road-expo/"])
+    assert page.get_by_label("Country").input_value() == "Kazakhstan"
+    page.get_by_label("Country").select_option("")
+    page.get_by_label("City").select_option("Valencia, Spain")
+    assert _result_links(page, ["/sub/articles/guangzhou-valencia-port-forum/"])
+    page.get_by_label("Search the digest").fill("trade")
+    page.get_by_label("City").select_option("Valencia, Venezuela")
+    assert _result_links(page, ["/sub/articles/chongqing-valencia-trade-fair/"])
+    assert "city=Valencia" in page.url
+    assert errors == [] and server.outside == [] and server.missing == []
+
+
+def test_header_search_box_leads_to_results(open_page: Any) -> None:
+    page, server, errors, _ = open_page("")
+    box = page.get_by_role("search").get_by_label("Search the digest")
+    box.fill("Koni")  # a spelling of Cuneo
+    box.press("Enter")
+    page.wait_for_load_state("load")
+    assert page.url == f"{TEST_SITEURL}/search/?q=Koni"
+    assert _result_links(
+        page, ["/sub/articles/cuneo-delegation-visits-luliang/", "/sub/articles/luliang-cuneo-sister-cities/"]
+    )
+    assert errors == [] and server.missing == []
+
+
+def test_search_page_without_javascript(browser: Any, site: Path) -> None:
+    server = SiteServer(site, TEST_SITEURL)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        context.route("**/*", server.handle)
+        page = context.new_page()
+        page.goto(f"{TEST_SITEURL}/search/?q=Lvliang")
+        assert "needs JavaScript" in page.locator("main").inner_text()
+        assert page.locator("section.search-browse").get_by_role("link", name="countries").count() == 1
+    finally:
+        context.close()

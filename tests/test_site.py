@@ -766,7 +766,7 @@ def test_mismatched_codes_fall_back_to_names() -> None:
 # Whole builds
 # --------------------------------------------------------------------------
 def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
-    again = build_site(tmp_path / "again")
+    again = build_site(tmp_path / "again", DIGEST_SEARCH_PAGEFIND=True)  # the search index too
     first = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert first == second
@@ -881,8 +881,8 @@ ARTICLE_BUDGET = 50_000  # bytes: an article page's HTML without its text, plus 
 
 
 def test_article_pages_are_light(site: Path) -> None:
-    css = sum(p.stat().st_size for p in (site / "theme").rglob("*") if p.is_file())
-    assert not list((site / "theme").rglob("*.js")) and not list((site / "theme").rglob("*.woff*"))
+    css = sum(p.stat().st_size for p in (site / "theme").rglob("*.css"))
+    assert not list((site / "theme").rglob("*.woff*"))
     for fixture in FIXTURES:
         page = site / "articles" / fixture.slug / "index.html"
         html = page.read_bytes()
@@ -890,6 +890,8 @@ def test_article_pages_are_light(site: Path) -> None:
         text = len(body.decode_contents().encode("utf-8")) if body else 0
         weight = len(html) - text + css
         assert weight < ARTICLE_BUDGET, f"{fixture.slug}: {weight} bytes before its text"
+        # Article pages load no script (the search page's script is the site's only one).
+        assert soup(page).find("script", src=True) is None, fixture.slug
 
 
 # --------------------------------------------------------------------------
