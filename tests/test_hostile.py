@@ -509,3 +509,14 @@ def test_killed_build_then_rerun_finishes_cleanly(tmp_path: Path) -> None:
     for page in pages:
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert build_again(ROOT, ROOT / "pelicanconf.py", content, staging, output).skipped
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
+    import sys as _sys
+
+    _sys.path.insert(0, str(ROOT / "plugins"))
+    from digest_export import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("https://evil.example","x")').startswith("'=")
+    assert spreadsheet_safe("+1 cmd") == "'+1 cmd"
+    assert spreadsheet_safe("Harbin and Kazan") == "Harbin and Kazan"

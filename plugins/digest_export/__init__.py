@@ -164,6 +164,16 @@ def _coordinates_cell(city: Mapping[str, Any]) -> str:
     return f"{city['latitude']} {city['longitude']}"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: Any) -> str:
+    """A cell a spreadsheet will show as text: titles from the web can start with "=" (OWASP
+    "CSV injection"); such a cell gets a leading apostrophe."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(document: Mapping[str, Any]) -> str:
     """One row per article (CSV, RFC 4180 quoting, CRLF line ends as the RFC says)."""
     out = io.StringIO()
@@ -171,29 +181,28 @@ def csv_text(document: Mapping[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for record in document["articles"]:
         cities = record["cities"]
-        writer.writerow(
-            [
-                record["slug"],
-                record["title"],
-                record["date"],
-                record["date_source"],
-                record["date_precision"],
-                record["source"],
-                record["source_url"],
-                record["url"],
-                record["summary"],
-                "; ".join(p["name"] for p in record["countries"]),
-                "; ".join(p["code"] for p in record["countries"]),
-                "; ".join(p["name"] for p in cities),
-                "; ".join(p["id"] for p in cities),
-                "; ".join(_coordinates_cell(p) for p in cities)
-                if any(_coordinates_cell(p) for p in cities)
-                else "",
-                "; ".join(p["name"] for p in record["regions"]),
-                "; ".join(p["code"] for p in record["regions"]),
-                "; ".join(f"{p['chinese']}/{p['foreign']}/{p['kind']}" for p in record["partnerships"]),
-            ]
-        )
+        row = [
+            record["slug"],
+            record["title"],
+            record["date"],
+            record["date_source"],
+            record["date_precision"],
+            record["source"],
+            record["source_url"],
+            record["url"],
+            record["summary"],
+            "; ".join(p["name"] for p in record["countries"]),
+            "; ".join(p["code"] for p in record["countries"]),
+            "; ".join(p["name"] for p in cities),
+            "; ".join(p["id"] for p in cities),
+            "; ".join(_coordinates_cell(p) for p in cities)
+            if any(_coordinates_cell(p) for p in cities)
+            else "",
+            "; ".join(p["name"] for p in record["regions"]),
+            "; ".join(p["code"] for p in record["regions"]),
+            "; ".join(f"{p['chinese']}/{p['foreign']}/{p['kind']}" for p in record["partnerships"]),
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return out.getvalue()
 
 

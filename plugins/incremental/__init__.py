@@ -95,7 +95,8 @@ def _describe(value: Any, depth: int = 0) -> Any:
     if hasattr(value, "metadata") and hasattr(value, "slug"):  # a Pelican article or page
         if depth > 0:
             return [str(getattr(value, a, "")) for a in ("url", "title", "date", "summary")] + [
-                str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")]
+                str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")
+            ]
         return _article_description(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if depth >= 2:
@@ -156,8 +157,9 @@ class IncrementalWriter(Writer):
 
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
         if self._capture is not None:
-            self._capture.append(Path(filename).resolve().relative_to(Path(self.output_path).resolve())
-                                 .as_posix())
+            self._capture.append(
+                Path(filename).resolve().relative_to(Path(self.output_path).resolve()).as_posix()
+            )
         return super()._open_w(filename, encoding, override)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> None:
@@ -171,6 +173,12 @@ class IncrementalWriter(Writer):
         if before and before.get("key") == key and all((output / f).is_file() for f in before["files"]):
             self.pages[name] = before
             self.skipped += 1
+            # Listeners (the sitemap) still hear of the page, as if it had been written.
+            for produced in before["files"]:
+                localcontext = dict(context)
+                localcontext.update(kwargs)
+                localcontext["output_file"] = produced
+                signals.content_written.send(str(output / produced), context=localcontext)
             return
         self._capture = []
         try:
@@ -187,8 +195,9 @@ class IncrementalWriter(Writer):
             if path.is_file():
                 path.unlink()  # a page this build no longer makes (a place's page 3, say)
         tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True), encoding="utf-8"
+        )
         os.replace(tmp, self._state_file)
         log.info("incremental: %d pages unchanged, %d rendered", self.skipped, len(self.pages) - self.skipped)
 
