@@ -79,12 +79,13 @@ def site_key(settings: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def _describe(value: Any, depth: int = 0) -> Any:
-    """What a template can show of a value, as plain data (stable between runs).
+def _describe(value: Any, depth: int = 1) -> Any:
+    """What a template can show of a value, as plain data (stable between runs), in linear time.
 
-    Articles are described by what lists and pages print of them; places and other
-    dataclasses by their fields, two levels deep; anything else by its text,
-    unless that text is a memory address.
+    An article inside any value is described by what lists print of it (link, title,
+    date, summary, place names); a place or other dataclass by its fields, and one
+    level further down only by kind, name, link and size, so that describing China
+    does not describe every article of every place of every article.
     """
     if value is None or isinstance(value, str | int | float | bool):
         return value
@@ -93,33 +94,37 @@ def _describe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [_describe(v, depth) for v in value]
     if hasattr(value, "metadata") and hasattr(value, "slug"):  # a Pelican article or page
-        if depth > 0:
-            return [str(getattr(value, a, "")) for a in ("url", "title", "date", "summary")] + [
-                str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")
-            ]
-        return _article_description(value)
+        return [str(getattr(value, a, "")) for a in ("url", "title", "date", "summary")] + [
+            str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")
+        ]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if depth >= 2:
-            return [str(getattr(value, a, "")) for a in ("kind", "name", "url")]
+            size = len(getattr(value, "articles", []) or [])
+            return [str(getattr(value, a, "")) for a in ("kind", "name", "url")] + [size]
         return {f.name: _describe(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
     text = str(value)
     return type(value).__name__ if " at 0x" in text else text
 
 
 def _article_description(article: Any) -> Any:
+    """An article page shows all of its article: text, metadata, places, related articles."""
     described: dict[str, Any] = {
         "content": getattr(article, "_content", ""),
         "metadata": sorted((k, str(v)) for k, v in article.metadata.items()),
     }
     for attr in ("country_places", "city_places", "region_places", "related_articles", "partners"):
-        described[attr] = _describe(getattr(article, attr, []), 1)
+        described[attr] = _describe(getattr(article, attr, []), 2)
     return described
 
 
 def page_key(site: str, name: str, template_name: str, kwargs: dict[str, Any]) -> str:
     """Everything a page shows: its template, its own variables, and the site key."""
     digest = hashlib.sha256(f"{site}\0{name}\0{template_name}\0".encode())
-    described = {k: _describe(v) for k, v in kwargs.items() if k not in ("paginated", "relative_urls")}
+    described = {
+        k: _article_description(v) if k == "article" else _describe(v)
+        for k, v in kwargs.items()
+        if k not in ("paginated", "relative_urls")
+    }
     if kwargs.get("paginated"):
         described["paginated"] = {k: _describe(v, 1) for k, v in kwargs["paginated"].items()}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
