@@ -94,7 +94,8 @@ def _describe(value: Any, depth: int = 1) -> Any:
     if isinstance(value, list | tuple):
         return [_describe(v, depth) for v in value]
     if hasattr(value, "metadata") and hasattr(value, "slug"):  # a Pelican article or page
-        return [str(getattr(value, a, "")) for a in ("url", "title", "date", "summary")] + [
+        # The slug, not the url: Pelican recomputes a url from the settings at every access.
+        return [str(getattr(value, a, "")) for a in ("slug", "title", "date", "summary")] + [
             str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")
         ]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
