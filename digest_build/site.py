@@ -71,7 +71,9 @@ def _stamps(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def _remove_unmade(staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",)) -> None:
+def _remove_unmade(
+    staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",)
+) -> None:
     """Delete what this build neither wrote nor chose to keep: the feed of a city that lost its
     last article, say. Kept: pages the incremental writer skipped (listed in its state file)
     and the theme's static files (Pelican copies them with their own timestamps)."""
