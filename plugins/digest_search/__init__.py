@@ -147,22 +147,54 @@ def pagefind_executable() -> str:
     return str(get_executable())
 
 
-def run_pagefind(output_path: str, bundle_dir: str) -> None:
-    """Index the built site: ``pagefind --site OUTPUT --output-subdir BUNDLE``."""
+def article_glob(settings: Mapping[str, Any]) -> str:
+    """The article pages, from ARTICLE_SAVE_AS ("articles/{slug}/index.html" -> "articles/**/*.html")."""
+    prefix = str(settings.get("ARTICLE_SAVE_AS") or "").split("{", 1)[0]
+    return f"{prefix}**/*.html"
+
+
+def pagefind_command(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> list[str]:
+    # Only article pages carry data-pagefind-body, so only they are read (the same index,
+    # and Pagefind can start as soon as the article pages are written).
+    return [
+        pagefind_executable(),
+        "--site",
+        output_path,
+        "--output-subdir",
+        bundle_dir,
+        "--glob",
+        glob,
+        "--quiet",
+    ]
+
+
+def start_pagefind(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> subprocess.Popen[str]:
+    """Start indexing in the background; the rest of the build goes on on the other core."""
     target = os.path.join(output_path, bundle_dir)
     if os.path.isdir(target):
         shutil.rmtree(target)
-    command = [pagefind_executable(), "--site", output_path, "--output-subdir", bundle_dir, "--quiet"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"pagefind failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
-    if result.stderr.strip():
-        logger.warning("pagefind: %s", result.stderr.strip()[-2000:])
+    return subprocess.Popen(
+        pagefind_command(output_path, bundle_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish_pagefind(process: subprocess.Popen[str], output_path: str, bundle_dir: str) -> None:
+    _out, err = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"pagefind failed (exit {process.returncode}): {err.strip()[-2000:]}")
+    if err.strip():
+        logger.warning("pagefind: %s", err.strip()[-2000:])
+    target = os.path.join(output_path, bundle_dir)
     canonicalise_bundle(target)  # Pagefind's filter indexes come out in hash-map order
     for name in UNUSED_BUNDLE_FILES:  # the ready-made UIs: the theme has its own search page
         path = os.path.join(target, name)
         if os.path.isfile(path):
             os.remove(path)
+
+
+def run_pagefind(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> None:
+    """Index the built site: ``pagefind --site OUTPUT --output-subdir BUNDLE``."""
+    finish_pagefind(start_pagefind(output_path, bundle_dir, glob), output_path, bundle_dir)
 
 
 # --------------------------------------------------------------------------
@@ -206,10 +238,30 @@ def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
 
 
+# Pagefind started when the article pages were written, waited for when the build ends.
+_RUNNING: dict[str, subprocess.Popen[str]] = {}
+
+
+def _on_articles_written(generator: Any, writer: Any = None) -> None:
+    settings = generator.settings
+    if settings.get("DIGEST_SEARCH_PAGEFIND"):
+        output_path = os.path.abspath(generator.output_path)
+        _RUNNING[output_path] = start_pagefind(
+            output_path, settings["DIGEST_SEARCH_BUNDLE_DIR"], article_glob(settings)
+        )
+
+
 def _on_finalized(pelican_obj: Any) -> None:
     settings = pelican_obj.settings
-    if settings.get("DIGEST_SEARCH_PAGEFIND"):
-        run_pagefind(os.path.abspath(pelican_obj.output_path), settings["DIGEST_SEARCH_BUNDLE_DIR"])
+    if not settings.get("DIGEST_SEARCH_PAGEFIND"):
+        return
+    output_path = os.path.abspath(pelican_obj.output_path)
+    bundle_dir = settings["DIGEST_SEARCH_BUNDLE_DIR"]
+    process = _RUNNING.pop(output_path, None)
+    if process is None:
+        run_pagefind(output_path, bundle_dir, article_glob(settings))
+    else:
+        finish_pagefind(process, output_path, bundle_dir)
 
 
 def _get_generators(pelican_obj: Any) -> type[Generator]:
@@ -219,4 +271,5 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
+    signals.article_writer_finalized.connect(_on_articles_written)
     signals.finalized.connect(_on_finalized)
