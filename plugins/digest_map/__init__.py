@@ -21,10 +21,12 @@ switches the map page off, ``DIGEST_LOCATOR_MAPS = False`` the locator maps.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterable, MutableMapping, Sequence
+import os
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -513,6 +515,51 @@ def city_locator(place: Any) -> Markup | None:
     )
 
 
+class LocatorCache:
+    """City locator maps kept between builds (in Pelican's CACHE_PATH): each is a pure
+    function of the city's name, country and coordinates, the boundaries and this code,
+    and drawing the few hundred of a digest costs seconds on every build otherwise."""
+
+    def __init__(self, path: Path | None, version: str, entries: dict[str, str]) -> None:
+        self.path, self.version, self.entries, self.changed = path, version, entries, False
+
+    @classmethod
+    def open(cls, settings: Mapping[str, Any]) -> LocatorCache:
+        version = hashlib.sha256(Path(__file__).read_bytes() + DATA_FILE.read_bytes()).hexdigest()
+        if not settings.get("CACHE_CONTENT") or not settings.get("CACHE_PATH"):
+            return cls(None, version, {})
+        path = Path(str(settings["CACHE_PATH"])) / "digest-locators.json"
+        entries: dict[str, str] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == version:
+                entries = dict(data.get("maps", {}))
+        except (OSError, ValueError, AttributeError):
+            entries = {}
+        return cls(path, version, entries)
+
+    def city(self, place: Any) -> Markup | None:
+        if not getattr(place, "coordinates", None):
+            return None
+        lat, lon = place.coordinates
+        key = f"{place.country_code}|{place.name}|{lat!r}|{lon!r}"
+        if key not in self.entries:
+            drawn = city_locator(place)
+            self.entries[key] = str(drawn) if drawn is not None else ""
+            self.changed = True
+        return Markup(self.entries[key]) if self.entries[key] else None
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"version": self.version, "maps": self.entries}, sort_keys=True), encoding="utf-8"
+        )
+        os.replace(tmp, self.path)
+
+
 # --------------------------------------------------------------------------
 # Pelican wiring
 # --------------------------------------------------------------------------
@@ -534,8 +581,10 @@ class MapGenerator(Generator):
             boundaries = countries_by_code()
             for place in place_index.countries:
                 place.locator_map = country_locator(place, boundaries)
+            cache = LocatorCache.open(self.settings)
             for place in place_index.cities:
-                place.locator_map = city_locator(place)
+                place.locator_map = cache.city(place)
+            cache.save()
         self.world = None
         if self.settings.get("DIGEST_MAP_SAVE_AS"):
             siteurl = str(self.settings.get("SITEURL") or "")
