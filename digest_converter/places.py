@@ -16,7 +16,6 @@ Three steps:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -533,20 +532,15 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: se
     country_hits = [h for h in hits if h.place.kind == "country"]
     other = [h for h in hits if h.place.kind != "country"]
     if country_hits and mention.cue != "city":
-        # "Georgia" the US state when the article is about the United States.
-        in_article = [
-            h
-            for h in other
-            if h.place.kind == "region"
-            and h.place.country in countries
-            and h.place.country not in {c.place.key for c in country_hits}
-        ]
-        if in_article and _region_beats_country(in_article[0], country_hits, countries):
-            return in_article[0].place
-        best_country = max(country_hits, key=lambda h: STRENGTH_RANK[h.strength])
         if mention.person_like or mention.feature or mention.before_name:
             return None  # "Georgia Lindner" is a person
-        return best_country.place
+        # "Georgia" the US state when the article names the United States (but not "Georgian").
+        codes = {c.place.key for c in country_hits}
+        if all(c.strength != "demonym" for c in country_hits):
+            for hit in other:
+                if hit.place.kind == "region" and hit.place.country in countries - codes:
+                    return hit.place
+        return max(country_hits, key=lambda h: STRENGTH_RANK[h.strength]).place
     allowed = [h for h in other if _allowed(h, mention, countries, gaz)]
     if mention.after_the and mention.cue is None:
         # "the Amur", "the Rhine": a bare region name after "the" is a river or an area.
@@ -565,12 +559,6 @@ def _choose(mention: Mention, countries: set[str], gaz: Gazetteer, elsewhere: se
     if not allowed:
         return None
     return max(allowed, key=lambda h: _rank(h, mention, countries, elsewhere)).place
-
-
-def _region_beats_country(region: NameHit, country_hits: Iterable[NameHit], countries: set[str]) -> bool:
-    """A name that is both a country and a region of another named country."""
-    named_elsewhere = region.place.country in countries
-    return named_elsewhere and all(c.strength != "demonym" for c in country_hits)
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
