@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest_converter.files import write_atomic
+
 from .sync import SyncReport, sync_tree
 
 ENVIRONMENT = ("SITEURL", "CNAME")
@@ -117,8 +119,5 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     )
     _remove_unmade(staging, before)
     report = sync_tree(staging, output)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    tmp = stamp.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint, "articles": articles}), encoding="utf-8")
-    os.replace(tmp, stamp)
+    write_atomic(stamp, json.dumps({"fingerprint": fingerprint, "articles": articles}).encode())
     return BuildResult(skipped=False, sync=report, full=full)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import filecmp
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from digest_converter.files import write_atomic
 
 
 @dataclass(slots=True)
@@ -23,18 +23,6 @@ class SyncReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
-
-
-def _replace(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({".git"})) -> SyncReport:
@@ -53,7 +41,7 @@ def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({
             if target.is_file() and not target.is_symlink() and filecmp.cmp(source, target, shallow=False):
                 report.unchanged += 1
                 continue
-            _replace(source, target)
+            write_atomic(target, source.read_bytes())
             report.written.append(rel)
     for dirpath, dirnames, filenames in os.walk(output, topdown=True):
         here = Path(dirpath)

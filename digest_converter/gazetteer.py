@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from .datafiles import DATA_DIR, load_yaml
+from .files import write_atomic
 from .textnorm import fold, fold_variants, is_latin
 
 INDEX_VERSION = "4"
@@ -312,11 +313,7 @@ def load_gazetteer() -> Gazetteer:
             pass  # a stale or truncated cache is rebuilt below
     gaz = build_gazetteer()
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(gaz, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_file)
+        write_atomic(cache_file, pickle.dumps(gaz, protocol=pickle.HIGHEST_PROTOCOL))
         for old in cache_file.parent.glob("gazetteer-*.pickle"):
             if old != cache_file:
                 old.unlink(missing_ok=True)  # indexes of older data versions

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from slugify import slugify
 from . import __version__
 from .article import Article, convert_file, file_sha256, render_markdown
 from .duplicates import DuplicateIndex, Fingerprint, fingerprint
+from .files import write_atomic
 from .reading import RAW_SUFFIXES, RawFileError
 
 log = logging.getLogger("digest_converter")
@@ -102,21 +102,6 @@ def output_names(paths: list[Path], source: Path) -> dict[Path, str]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file and a rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        # No fsync: the rename alone keeps a killed run from leaving half a file, and every
-        # Markdown file can be made again from its raw file after a power cut (2 ms a file saved).
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager

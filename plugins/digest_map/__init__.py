@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +34,8 @@ from typing import Any
 from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
+
+from digest_converter.files import write_atomic
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
 
@@ -552,12 +553,9 @@ class LocatorCache:
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"version": self.version, "maps": self.entries}, sort_keys=True), encoding="utf-8"
+        write_atomic(
+            self.path, json.dumps({"version": self.version, "maps": self.entries}, sort_keys=True).encode()
         )
-        os.replace(tmp, self.path)
 
 
 # --------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from typing import Any
 from pelican import signals
 from pelican.writers import Writer
 
+from digest_converter.files import write_atomic
+
 log = logging.getLogger(__name__)
 STATE_SUFFIX = ".render-state.json"
 DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
@@ -200,11 +202,9 @@ class IncrementalWriter(Writer):
             path = Path(self.output_path) / stale
             if path.is_file():
                 path.unlink()  # a page this build no longer makes (a place's page 3, say)
-        tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True), encoding="utf-8"
+        write_atomic(
+            self._state_file, json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True).encode()
         )
-        os.replace(tmp, self._state_file)
         log.info("incremental: %d pages unchanged, %d rendered", self.skipped, len(self.pages) - self.skipped)
 
 
