@@ -46,7 +46,8 @@ def _files(root: Path, pattern: str = "*") -> list[Path]:
     )
 
 
-def _digest_tree(digest: Any, root: Path) -> None:
+def digest_tree(digest: Any, root: Path) -> None:
+    """Feed every file under ``root`` (name and bytes, in a stable order) into ``digest``."""
     if not root.exists():
         return
     for path in _files(root):
@@ -59,7 +60,7 @@ def inputs_fingerprint(root: Path, content: Path, conf: Path) -> str:
 
     digest = hashlib.sha256(pelican.__version__.encode())
     for folder in (content, root / "theme", root / "plugins"):
-        _digest_tree(digest, folder)
+        digest_tree(digest, folder)
     for settings_file in sorted({conf, root / "pelicanconf.py"}):
         digest.update(settings_file.read_bytes())
     for name in ENVIRONMENT:

@@ -31,6 +31,7 @@ from typing import Any
 from pelican import signals
 from pelican.writers import Writer
 
+from digest_build.site import digest_tree
 from digest_converter.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,6 @@ def state_path(output_path: str | os.PathLike[str]) -> Path:
     """Beside the output folder, never inside it (it would be published)."""
     output = Path(output_path).resolve()
     return output.with_name(output.name + STATE_SUFFIX)
-
-
-def _tree_digest(digest: Any, root: Path) -> None:
-    if not root.exists():
-        return
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
 
 
 def _plain(value: Any) -> Any:
@@ -75,9 +68,9 @@ def site_key(settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(pelican.__version__.encode())
     items = {k: _plain(v) for k, v in settings.items() if k.isupper()}
     digest.update(json.dumps(items, sort_keys=True, default=str).encode())
-    _tree_digest(digest, Path(settings["THEME"]))
+    digest_tree(digest, Path(settings["THEME"]))
     for plugin_dir in settings.get("PLUGIN_PATHS", []):
-        _tree_digest(digest, Path(plugin_dir))
+        digest_tree(digest, Path(plugin_dir))
     return digest.hexdigest()
 
 
