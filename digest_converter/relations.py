@@ -111,8 +111,8 @@ def find_relations(text: str, places: list[Place], gaz: Gazetteer) -> list[Relat
             chinese = _pick([tagged[k] for k in keys if tagged[k].country == "CN"], level)
             foreign = _pick([tagged[k] for k in keys if tagged[k].country != "CN"], level)
             if (chinese is None or foreign is None) and TWO_SIDES.search(sentence):
-                chinese = chinese or _only(chinese_all, level)
-                foreign = foreign or _only(foreign_all, level)
+                chinese = chinese or _pick(chinese_all, level, only=True)
+                foreign = foreign or _pick(foreign_all, level, only=True)
             if chinese is None or foreign is None:
                 continue
             key = (chinese.key, foreign.key)
@@ -125,15 +125,12 @@ def _rank(kind: str) -> int:
     return [k for k, _ in KINDS].index(kind)
 
 
-def _pick(places: list[Place], level: str) -> Place | None:
+def _pick(places: list[Place], level: str, only: bool = False) -> Place | None:
     """The place of the tie's level: a city over its region ("Lüliang City, Shanxi Province")
-    unless the tie is between provinces or states ("sister province")."""
+    unless the tie is between provinces or states ("sister province"). With ``only``, none
+    unless exactly one place qualifies (an article about one pair)."""
     preferred = [p for p in places if p.kind == level]
     pool = preferred or places
-    return pool[0] if pool else None
-
-
-def _only(places: list[Place], level: str) -> Place | None:
-    preferred = [p for p in places if p.kind == level]
-    pool = preferred or places
-    return pool[0] if len(pool) == 1 else None
+    if not pool or (only and len(pool) != 1):
+        return None
+    return pool[0]
