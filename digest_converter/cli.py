@@ -15,8 +15,10 @@ DEFAULT_SOURCE = Path("content/raw")
 DEFAULT_DEST = Path("content/articles")
 
 
-def print_report(report: RunReport, out=sys.stdout) -> None:
-    """Per-article lines for anything an editor should know, then the totals."""
+def print_report(report: RunReport, out=sys.stdout, quiet: bool = False) -> None:
+    """Per-article lines for anything an editor should know, then the totals.
+
+    ``quiet`` leaves out the warnings, keeping errors, duplicates and kept edits."""
     for outcome in report.outcomes:
         if outcome.status == "error":
             print(f"ERROR {outcome.raw}: {outcome.reason}", file=out)
@@ -24,7 +26,7 @@ def print_report(report: RunReport, out=sys.stdout) -> None:
             print(f"DUPL  {outcome.raw}: {outcome.reason}; not published", file=out)
         elif outcome.status == "skipped-edited":
             print(f"KEPT  {outcome.raw} -> {outcome.output}: {outcome.reason}", file=out)
-        for warning in outcome.warnings:
+        for warning in [] if quiet else outcome.warnings:
             print(f"WARN  {outcome.raw}: {warning}", file=out)
     for name in report.removed:
         print(f"GONE  {name}: its raw file is gone; removed", file=out)
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     convert.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     convert.add_argument("--dest", type=Path, default=DEFAULT_DEST)
     convert.add_argument("--force", action="store_true", help="redo every article, even edited ones")
-    convert.add_argument("--quiet", action="store_true", help="print only errors and the totals")
+    convert.add_argument("--quiet", action="store_true", help="leave out the per-article warnings")
     report = sub.add_parser("report", help="list converted articles an editor should review")
     report.add_argument("--dest", type=Path, default=DEFAULT_DEST)
     args = parser.parse_args(argv)
@@ -61,11 +63,5 @@ def main(argv: list[str] | None = None) -> int:
     except (ConvertLockedError, DataFileError, FileNotFoundError) as exc:
         print(f"convert: {exc}", file=sys.stderr)
         return 2
-    if args.quiet:
-        result.outcomes = [o for o in result.outcomes if o.status == "error"] + [
-            o for o in result.outcomes if o.status != "error"
-        ]
-        for o in result.outcomes:
-            o.warnings = []
-    print_report(result)
+    print_report(result, quiet=args.quiet)
     return 0
