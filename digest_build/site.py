@@ -27,6 +27,8 @@ from digest_converter.files import write_atomic
 from .sync import SyncReport, sync_tree
 
 ENVIRONMENT = ("SITEURL", "CNAME")
+# The incremental plugin's record of the pages it rendered, beside the folder it rendered into.
+RENDER_STATE_SUFFIX = ".render-state.json"
 
 
 @dataclass(slots=True)
@@ -80,7 +82,7 @@ def _remove_unmade(
     """Delete what this build neither wrote nor chose to keep: the feed of a city that lost its
     last article, say. Kept: pages the incremental writer skipped (listed in its state file)
     and the theme's static files (Pelican copies them with their own timestamps)."""
-    state_file = staging.with_name(staging.name + ".render-state.json")
+    state_file = staging.with_name(staging.name + RENDER_STATE_SUFFIX)
     kept: set[str] = set()
     if state_file.exists():
         pages = json.loads(state_file.read_text(encoding="utf-8")).get("pages", {})

@@ -31,18 +31,17 @@ from typing import Any
 from pelican import signals
 from pelican.writers import Writer
 
-from digest_build.site import digest_tree
+from digest_build.site import RENDER_STATE_SUFFIX, digest_tree
 from digest_converter.files import write_atomic
 
 log = logging.getLogger(__name__)
-STATE_SUFFIX = ".render-state.json"
 DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
 
 
 def state_path(output_path: str | os.PathLike[str]) -> Path:
     """Beside the output folder, never inside it (it would be published)."""
     output = Path(output_path).resolve()
-    return output.with_name(output.name + STATE_SUFFIX)
+    return output.with_name(output.name + RENDER_STATE_SUFFIX)
 
 
 def _plain(value: Any) -> Any:
