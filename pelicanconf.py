@@ -114,8 +114,9 @@ ARCHIVES_SAVE_AS = "archives/index.html"
 ABOUT_URL = "about/"
 ABOUT_SAVE_AS = "about/index.html"
 # "404" is written to 404.html at the root (Pelican's default for a direct
-# template), which is the page GitHub Pages serves for unknown paths.
-DIRECT_TEMPLATES = ["index", "archives", "about", "404"]
+# template), which is the page GitHub Pages serves for unknown paths. The home
+# page ("index") is written by plugins/place_pages: the newest DIGEST_LATEST.
+DIRECT_TEMPLATES = ["archives", "about", "404"]
 
 # Pelican's own taxonomies and per-period archives are not used: places are
 # this site's taxonomy (plugins/place_pages), and plugins/digest_site writes
@@ -134,15 +135,15 @@ MONTH_ARCHIVE_SAVE_AS = ""
 DAY_ARCHIVE_SAVE_AS = ""
 
 # --------------------------------------------------------------------------
-# Pagination: page 1 at the list's own URL, then .../page/2/ and so on.
+# Lists: the home page and each place's page show the newest DIGEST_LATEST
+# articles in full; a place with more also gets a page per year, and the
+# archives list every article by year and month. Nothing is paginated by
+# count: numbered pages would all shift with every new article (rewritten
+# and re-uploaded on every build), and a page's address would not keep its
+# articles.
 # --------------------------------------------------------------------------
-DEFAULT_PAGINATION = 10
-DEFAULT_ORPHANS = 0
-PAGINATED_TEMPLATES = {"index": None, "country": None, "city": None, "region": None}
-PAGINATION_PATTERNS = (
-    (1, "{url}", "{save_as}"),
-    (2, "{url}page/{number}/", "{base_name}/page/{number}/index.html"),
-)
+DIGEST_LATEST = 20
+PAGINATED_TEMPLATES: dict[str, int | None] = {}
 
 # --------------------------------------------------------------------------
 # Pelican's own feeds: all off. plugins/digest_feeds writes the feeds.
@@ -170,16 +171,22 @@ DIGEST_COUNTRY_INDEX_SAVE_AS = "countries/index.html"
 DIGEST_COUNTRY_URL = "countries/{slug}/"
 DIGEST_COUNTRY_SAVE_AS = "countries/{slug}/index.html"
 DIGEST_COUNTRY_FEED_SAVE_AS = "countries/{slug}/feed.xml"
+DIGEST_COUNTRY_YEAR_URL = "countries/{slug}/{year}/"
+DIGEST_COUNTRY_YEAR_SAVE_AS = "countries/{slug}/{year}/index.html"
 DIGEST_CITY_INDEX_URL = "cities/"
 DIGEST_CITY_INDEX_SAVE_AS = "cities/index.html"
 DIGEST_CITY_URL = "cities/{slug}/"
 DIGEST_CITY_SAVE_AS = "cities/{slug}/index.html"
 DIGEST_CITY_FEED_SAVE_AS = "cities/{slug}/feed.xml"
+DIGEST_CITY_YEAR_URL = "cities/{slug}/{year}/"
+DIGEST_CITY_YEAR_SAVE_AS = "cities/{slug}/{year}/index.html"
 DIGEST_REGION_INDEX_URL = "regions/"
 DIGEST_REGION_INDEX_SAVE_AS = "regions/index.html"
 DIGEST_REGION_URL = "regions/{slug}/"
 DIGEST_REGION_SAVE_AS = "regions/{slug}/index.html"
 DIGEST_REGION_FEED_SAVE_AS = "regions/{slug}/feed.xml"
+DIGEST_REGION_YEAR_URL = "regions/{slug}/{year}/"
+DIGEST_REGION_YEAR_SAVE_AS = "regions/{slug}/{year}/index.html"
 # Article pages list up to this many related articles (sharing places); 0 = off.
 DIGEST_RELATED_MAX = 5
 # Look up city coordinates in the gazetteer (GeoRSS points in the city feeds).

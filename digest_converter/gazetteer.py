@@ -320,3 +320,54 @@ def load_gazetteer() -> Gazetteer:
     except OSError:
         pass  # a read-only home still converts, only slower
     return gaz
+
+
+# ----------------------------------------------------------------------------------------------
+# Facts about a few places, without loading the whole index
+# ----------------------------------------------------------------------------------------------
+Coordinates = tuple[float, float]
+
+
+def _coordinates_of(gaz: Gazetteer, code: str) -> Coordinates | None:
+    place = gaz.get(code)
+    if place is None or place.latitude is None or place.longitude is None:
+        return None
+    return (round(float(place.latitude), 5), round(float(place.longitude), 5))
+
+
+def place_coordinates(codes: Iterable[str]) -> dict[str, Coordinates | None]:
+    """(latitude, longitude) of each place code, or None when the gazetteer has none.
+
+    A site build needs the coordinates of a few hundred cities; loading the
+    index for them costs a second or two on every build. They are kept in a
+    small file beside the index (same data fingerprint), and the index is
+    loaded only for codes that file does not know yet.
+    """
+    wanted = sorted(set(codes))
+    cache_file = _cache_dir() / f"coordinates-{_fingerprint()}.json"
+    known: dict[str, list[float] | None] = {}
+    if cache_file.exists():
+        try:
+            loaded = json.loads(cache_file.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                known = loaded
+        except (OSError, ValueError):
+            known = {}  # unreadable: worked out again below
+    missing = [code for code in wanted if code not in known]
+    if missing:
+        gaz = load_gazetteer()
+        for code in missing:
+            point = _coordinates_of(gaz, code)
+            known[code] = list(point) if point else None
+        try:
+            write_atomic(cache_file, json.dumps(known, sort_keys=True).encode())
+            for old in cache_file.parent.glob("coordinates-*.json"):
+                if old != cache_file:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only home still builds, only slower
+    result: dict[str, Coordinates | None] = {}
+    for code in wanted:
+        value = known.get(code)
+        result[code] = (float(value[0]), float(value[1])) if value else None
+    return result

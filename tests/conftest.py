@@ -22,8 +22,8 @@ TEST_ROOT_SITEURL = "https://example.github.io"
 # Git-ignored (.cache/ is in .gitignore): vendored axe-core, screenshots.
 CACHE_DIR = ROOT / ".cache"
 SCREENSHOT_DIR = CACHE_DIR / "screenshots"
-# Small values so pagination and the feed cap are exercised by 9 articles.
-TEST_PAGINATION = 4
+# Small values so the latest lists, year pages and the feed cap are exercised by 9 articles.
+TEST_LATEST = 4
 TEST_FEED_MAX_ITEMS = 5
 
 # The plugins are plain modules in plugins/; make them importable for unit tests.
@@ -38,7 +38,7 @@ def pelican_settings(output: Path, **overrides: Any) -> dict[str, Any]:
         "PATH": str(SITE_FIXTURES),
         "OUTPUT_PATH": str(output),
         "SITEURL": TEST_SITEURL,
-        "DEFAULT_PAGINATION": TEST_PAGINATION,
+        "DIGEST_LATEST": TEST_LATEST,
         "DIGEST_FEED_MAX_ITEMS": TEST_FEED_MAX_ITEMS,
         # Pagefind indexing is off unless a build asks for it (the shared builds do).
         "DIGEST_SEARCH_PAGEFIND": False,

@@ -47,6 +47,7 @@ PAGES = [
     ("home", ""),
     ("country", "countries/italy/"),
     ("city", "cities/luliang/"),
+    ("place year", "countries/china/2024/"),
     ("article", "articles/luliang-cuneo-sister-cities/"),
     ("partnerships", "partnerships/"),
     ("map", "map/"),
@@ -236,11 +237,16 @@ def test_follow_place_links_from_an_article(open_page: Any) -> None:
     assert errors == [] and server.outside == [] and server.missing == []
 
 
-def test_home_pagination_and_navigation(open_page: Any) -> None:
+def test_home_to_archives_and_a_place_by_year(open_page: Any) -> None:
     page, server, errors, _ = open_page("")
-    page.get_by_role("link", name="Older →").click()
+    page.get_by_role("link", name="articles, by year and month").click()
     page.wait_for_load_state("load")
-    assert page.url == f"{TEST_SITEURL}/page/2/"
+    assert page.url == f"{TEST_SITEURL}/archives/"
+    page.goto(f"{TEST_SITEURL}/countries/china/")
+    page.get_by_role("navigation", name="by year").get_by_role("link", name="2024").click()
+    page.wait_for_load_state("load")
+    assert page.url == f"{TEST_SITEURL}/countries/china/2024/"
+    assert page.locator("h1").inner_text() == "China in 2024"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Countries").click()
     page.wait_for_load_state("load")
     assert page.url == f"{TEST_SITEURL}/countries/"

@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 from conftest import (
     SITE_FIXTURES,
     TEST_FEED_MAX_ITEMS,
-    TEST_PAGINATION,
+    TEST_LATEST,
     TEST_ROOT_SITEURL,
     TEST_SITEURL,
     build_site,
@@ -110,13 +110,16 @@ def listed_articles(page: Path) -> list[str]:
     return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in links]
 
 
-def all_pages_of(site: Path, first: Path) -> list[Path]:
-    """A paginated list's pages, following rel=next links."""
-    pages = [first]
-    while (nxt := soup(pages[-1]).select_one('nav.pagination a[rel="next"]')) is not None:
-        pages.append(url_to_file(site, nxt["href"]))
-        assert len(pages) < 50
-    return pages
+def year_pages_of(site: Path, place_page: Path) -> list[Path]:
+    """A place's year pages, from the year list on its page, newest first."""
+    links = soup(place_page).select("nav.year-list a")
+    return [url_to_file(site, a["href"]) for a in links]
+
+
+def compact_listed(page: Path) -> list[str]:
+    """Slugs of the articles listed (in order) on a year page."""
+    links = soup(page).select("ul.archive-list a")
+    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in links]
 
 
 # --------------------------------------------------------------------------
@@ -294,7 +297,8 @@ def test_article_pages_link_to_their_places(site: Path) -> None:
 def test_city_pages_list_exactly_their_articles(site: Path) -> None:
     for city_id, slug in CITY_SLUGS.items():
         page = site / "cities" / slug / "index.html"
-        listed = [s for p in all_pages_of(site, page) for s in listed_articles(p)]
+        years = year_pages_of(site, page)
+        listed = [s for p in years for s in compact_listed(p)] if years else listed_articles(page)
         assert listed == articles_with("city_ids", city_id), slug
     assert listed_articles(site / "cities" / "luliang" / "index.html") == [
         "cuneo-delegation-visits-luliang",
@@ -314,16 +318,32 @@ def test_same_name_cities_get_distinct_pages(site: Path) -> None:
     assert (site / "cities" / "hamburg").is_dir() and (site / "regions" / "hamburg").is_dir()
 
 
-def test_paginated_lists_cover_every_article_once(site: Path) -> None:
-    home_pages = all_pages_of(site, site / "index.html")
-    assert len(home_pages) == -(-len(FIXTURES) // TEST_PAGINATION)
-    assert home_pages[1] == site / "page" / "2" / "index.html"
-    home = [s for p in home_pages for s in listed_articles(p)]
-    assert home == [f.slug for f in FIXTURES]
-    china_pages = all_pages_of(site, site / "countries" / "china" / "index.html")
-    assert china_pages[1] == site / "countries" / "china" / "page" / "2" / "index.html"
-    china = [s for p in china_pages for s in listed_articles(p)]
-    assert china == articles_with("country_codes", "CN")
+def test_latest_lists_and_year_pages_cover_every_article_once(site: Path) -> None:
+    """The home page and a place's page show the newest articles; a place with more has
+    one page per year that together list all of them, newest first; nothing is numbered."""
+    assert not (site / "page").exists()
+    assert listed_articles(site / "index.html") == [f.slug for f in FIXTURES][:TEST_LATEST]
+    more = soup(site / "index.html").select_one("p.more a")
+    assert more is not None and f"All {len(FIXTURES)} articles" in more.get_text()
+    china_page = site / "countries" / "china" / "index.html"
+    china = articles_with("country_codes", "CN")
+    assert len(china) > TEST_LATEST  # the fixtures must exercise year pages
+    assert listed_articles(china_page) == china[:TEST_LATEST]
+    years = year_pages_of(site, china_page)
+    assert years and all(p.parent.parent == site / "countries" / "china" for p in years)
+    assert [s for page in years for s in compact_listed(page)] == china
+    # Older/newer links walk the years in turn.
+    page, seen = years[0], [years[0]]
+    while (older := soup(page).select_one('nav.pagination a[rel="next"]')) is not None:
+        page = url_to_file(site, older["href"])
+        seen.append(page)
+    assert seen == years
+    # A place whose page shows every article has no year pages.
+    small = [p for p in (site / "cities").iterdir() if p.is_dir() and (p / "index.html").exists()]
+    for city in small:
+        if len(listed_articles(city / "index.html")) < TEST_LATEST:
+            assert not year_pages_of(site, city / "index.html")
+            assert not [d for d in city.iterdir() if d.is_dir() and d.name.isdigit()]
 
 
 # --------------------------------------------------------------------------
@@ -723,6 +743,33 @@ def test_write_feed_strips_xml_invalid_characters(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 # Slugs (unit level)
 # --------------------------------------------------------------------------
+def test_year_pages_split_a_place_by_year_newest_first() -> None:
+    """Unit: a place's articles (newest first) cut into years; each year's page keeps the
+    same address and articles whatever is added to another year."""
+    from datetime import datetime as dt
+    from types import SimpleNamespace
+
+    from place_pages import Place, group_by_year
+
+    def art(slug: str, when: str) -> SimpleNamespace:
+        return SimpleNamespace(slug=slug, date=dt.fromisoformat(when))
+
+    place = Place("city", "Harbin", "CN-2037013", "CN", slug="harbin")
+    dates = {"d": "2025-03-01", "c": "2024-12-31", "b": "2024-01-05", "a": "2022-07-01"}
+    place.articles = [art(slug, when) for slug, when in dates.items()]
+    years = group_by_year(place, "cities/{slug}/{year}/", "cities/{slug}/{year}/index.html")
+    assert [(y.year, y.url, [a.slug for a in y.articles]) for y in years] == [
+        (2025, "cities/harbin/2025/", ["d"]),
+        (2024, "cities/harbin/2024/", ["c", "b"]),
+        (2022, "cities/harbin/2022/", ["a"]),
+    ]
+    months = [(name, [a.slug for a in arts]) for name, arts in years[1].months]
+    assert months == [("December", ["c"]), ("January", ["b"])]
+    place.articles.insert(0, art("e", "2025-06-01"))
+    again = group_by_year(place, "cities/{slug}/{year}/", "cities/{slug}/{year}/index.html")
+    assert [a.slug for a in again[1].articles] == ["c", "b"] and again[1].url == years[1].url
+
+
 def test_slugs_are_ascii_unique_and_order_independent() -> None:
     from place_pages import Place, assign_slugs
 
@@ -792,6 +839,10 @@ def test_dev_build_uses_dev_siteurl_for_feeds(tmp_path: Path) -> None:
         ({"DIGEST_REGION_SAVE_AS": "regions/{name}.html"}, "DIGEST_REGION_SAVE_AS"),
         ({"DIGEST_COUNTRY_FEED_SAVE_AS": "countries/{slug}.rss"}, "DIGEST_COUNTRY_FEED_SAVE_AS"),
         ({"DIGEST_CNAME": "https://digest.example.org/"}, "DIGEST_CNAME"),
+        ({"DIGEST_LATEST": 0}, "DIGEST_LATEST"),
+        ({"DIGEST_CITY_YEAR_URL": "cities/{slug}/"}, "DIGEST_CITY_YEAR_URL"),
+        ({"DIGEST_REGION_YEAR_SAVE_AS": "regions/{slug}/{year}/{month}.html"}, "DIGEST_REGION_YEAR_SAVE_AS"),
+        ({"DIRECT_TEMPLATES": ["index", "archives"]}, "DIRECT_TEMPLATES"),
     ],
 )
 def test_bad_settings_stop_the_build(tmp_path: Path, override: dict, message: str) -> None:
@@ -1042,8 +1093,9 @@ def test_place_pages_chart_articles_per_month(site: Path, page: str, key: str, c
     assert len(soup(site / page / "index.html").select("svg.month-chart text.label")) >= 2
 
 
-def test_charts_only_on_the_first_page_of_a_place(site: Path) -> None:
-    assert soup(site / "countries" / "china" / "page" / "2" / "index.html").select_one("div.chart") is None
+def test_charts_only_on_the_place_page_not_its_year_pages(site: Path) -> None:
+    assert soup(site / "countries" / "china" / "index.html").select_one("div.chart") is not None
+    assert soup(site / "countries" / "china" / "2024" / "index.html").select_one("div.chart") is None
 
 
 def test_archives_chart_covers_every_dated_article(site: Path) -> None:

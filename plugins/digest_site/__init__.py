@@ -137,6 +137,19 @@ def drop_unwritten_taxonomies(generator: Any) -> None:
         generator.authors = []
 
 
+def fix_article_urls(generator: Any) -> None:
+    """Work out each article's URL once, through Pelican's own ``override_url``.
+
+    Pelican formats ``article.url`` from the settings at every access; lists,
+    feeds, the sitemap and the exports read it some twenty times per article,
+    seconds at 10,000 articles. Once the articles are read their URL cannot
+    change any more, so it is stored as the override Pelican checks first.
+    """
+    for article in list(generator.articles) + list(getattr(generator, "translations", [])):
+        if not hasattr(article, "override_url"):
+            article.override_url = article.url
+
+
 # --------------------------------------------------------------------------
 # Archives by month
 # --------------------------------------------------------------------------
@@ -155,6 +168,14 @@ class ArchiveMonth:
     @property
     def month_name(self) -> str:
         return calendar.month_name[self.month]
+
+
+@dataclass(frozen=True)
+class PeriodLink:
+    """A link to a neighbouring year or month page."""
+
+    name: str
+    url: str
 
 
 @dataclass
@@ -214,29 +235,38 @@ def write_archives(
     relative_urls = bool(settings.get("RELATIVE_URLS"))
     year_template = get_template("archive_year")
     month_template = get_template("archive_month")
+    # Neighbours are passed as links only (name and address) and a month's year as its
+    # address: a caching Writer (plugins/incremental) then renders a period's page again
+    # only when its own articles change, not when a neighbour gains one.
     for position, year in enumerate(years):
+        newer = years[position - 1] if position > 0 else None
+        older = years[position + 1] if position + 1 < len(years) else None
         writer.write_file(
             year.save_as,
             year_template,
             context,
             relative_urls=relative_urls,
             archive_year=year,
-            newer_year=years[position - 1] if position > 0 else None,
-            older_year=years[position + 1] if position + 1 < len(years) else None,
+            archive_months=year.months,
+            newer_year=PeriodLink(str(newer.year), newer.url) if newer else None,
+            older_year=PeriodLink(str(older.year), older.url) if older else None,
             page_url=year.url,
             url=year.url,
         )
     all_months = [month for year in years for month in year.months]
+    year_urls = {year.year: year.url for year in years}
     for position, month in enumerate(all_months):
+        newer_month = all_months[position - 1] if position > 0 else None
+        older_month = all_months[position + 1] if position + 1 < len(all_months) else None
         writer.write_file(
             month.save_as,
             month_template,
             context,
             relative_urls=relative_urls,
             archive_month=month,
-            archive_year=next(y for y in years if y.year == month.year),
-            newer_month=all_months[position - 1] if position > 0 else None,
-            older_month=all_months[position + 1] if position + 1 < len(all_months) else None,
+            archive_year_url=year_urls[month.year],
+            newer_month=PeriodLink(newer_month.name, newer_month.url) if newer_month else None,
+            older_month=PeriodLink(older_month.name, older_month.url) if older_month else None,
             page_url=month.url,
             url=month.url,
         )
@@ -254,6 +284,7 @@ def content_token(articles: Sequence[Any]) -> str:
     import hashlib
 
     digest = hashlib.sha256()
+
     def where(article: Any) -> str:
         return str(getattr(article, "source_path", "") or getattr(article, "slug", ""))
 
@@ -356,9 +387,7 @@ def _on_article_context(generator: Any, metadata: MutableMapping[str, Any]) -> N
 
 def _on_finalized(pelican_obj: Any) -> None:
     settings = pelican_obj.settings
-    write_pages_extras(
-        pelican_obj.output_path, settings["DIGEST_CNAME"], settings["DIGEST_NOJEKYLL"]
-    )
+    write_pages_extras(pelican_obj.output_path, settings["DIGEST_CNAME"], settings["DIGEST_NOJEKYLL"])
     write_sitemap_and_robots(pelican_obj.output_path, settings, dict(_written))
     _written.clear()
 
@@ -373,4 +402,5 @@ def register() -> None:
     signals.content_written.connect(_on_content_written)
     signals.article_generator_context.connect(_on_article_context)
     signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
+    signals.article_generator_finalized.connect(fix_article_urls)
     signals.finalized.connect(_on_finalized)

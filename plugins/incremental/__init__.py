@@ -73,55 +73,96 @@ def site_key(settings: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def _describe(value: Any, depth: int = 1) -> Any:
+# id(object), depth -> (the object, the digest of its description). The object is kept so
+# that its id cannot be reused by a later object (a page's temporary link, say) while
+# the memo lives.
+Memo = dict[tuple[int, int], tuple[Any, str]]
+
+
+def _is_content(value: Any) -> bool:
+    return hasattr(value, "metadata") and hasattr(value, "slug")  # a Pelican article or page
+
+
+def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     """What a template can show of a value, as plain data (stable between runs), in linear time.
 
-    An article inside any value is described by what lists print of it (link, title,
-    date, summary, place names); a place or other dataclass by its fields, and one
-    level further down only by kind, name, link and size, so that describing China
-    does not describe every article of every place of every article.
+    An article inside any value is described by what lists print of it (slug,
+    title, date, summary, metadata); a place or other dataclass by its fields,
+    and one level further down by its ``ref()`` when it has one (a place: name,
+    links, coordinates) or else only by kind, name, link and size, so that
+    describing China does not describe every article of every place of every
+    article. A page that lists the articles of a nested object must therefore
+    pass that list as a variable of its own.
+
+    With ``memo`` (one per build: objects do not change while pages are
+    written), each article and dataclass is described once and then stands in
+    every page's description as the digest of its own.
     """
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, dict):
-        return {str(k): _describe(v, depth) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return {str(k): _describe(v, depth, memo) for k, v in items}
     if isinstance(value, list | tuple):
-        return [_describe(v, depth) for v in value]
-    if hasattr(value, "metadata") and hasattr(value, "slug"):  # a Pelican article or page
+        return [_describe(v, depth, memo) for v in value]
+    is_content = _is_content(value)
+    is_record = not is_content and dataclasses.is_dataclass(value) and not isinstance(value, type)
+    if not (is_content or is_record):
+        text = str(value)
+        return type(value).__name__ if " at 0x" in text else text
+    key = (id(value), depth if is_record else 0)
+    if memo is not None and key in memo:
+        return memo[key][1]
+    described: Any
+    if is_content:
         # The slug, not the url: Pelican recomputes a url from the settings at every access.
-        return [str(getattr(value, a, "")) for a in ("slug", "title", "date", "summary")] + [
-            str(value.metadata.get(k, "")) for k in ("countries", "cities", "regions", "source")
-        ]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if depth >= 2:
-            size = len(getattr(value, "articles", []) or [])
-            return [str(getattr(value, a, "")) for a in ("kind", "name", "url")] + [size]
-        return {f.name: _describe(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
-    text = str(value)
-    return type(value).__name__ if " at 0x" in text else text
+        described = [str(getattr(value, a, "")) for a in ("slug", "title", "date", "summary")] + sorted(
+            f"{k}={v}" for k, v in value.metadata.items()
+        )
+    elif depth >= 2 and callable(getattr(value, "ref", None)):
+        # A place inside another page's variables: what such pages show of it (its ref),
+        # not its articles, which change whenever one of them is added.
+        described = _describe(value.ref(), 1, None)
+    elif depth >= 2:
+        size = len(getattr(value, "articles", []) or [])
+        described = [str(getattr(value, a, "")) for a in ("kind", "name", "url")] + [size]
+    else:
+        fields = dataclasses.fields(value)
+        described = {f.name: _describe(getattr(value, f.name), depth + 1, memo) for f in fields}
+    if memo is None:
+        return described
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
+    memo[key] = (value, digest)
+    return digest
 
 
-def _article_description(article: Any) -> Any:
+def _article_description(article: Any, memo: Memo | None = None) -> Any:
     """An article page shows all of its article: text, metadata, places, related articles."""
     described: dict[str, Any] = {
         "content": getattr(article, "_content", ""),
         "metadata": sorted((k, str(v)) for k, v in article.metadata.items()),
     }
     for attr in ("country_places", "city_places", "region_places", "related_articles", "partners"):
-        described[attr] = _describe(getattr(article, attr, []), 2)
+        described[attr] = _describe(getattr(article, attr, []), 2, memo)
     return described
 
 
-def page_key(site: str, name: str, template_name: str, kwargs: dict[str, Any]) -> str:
+def page_key(
+    site: str,
+    name: str,
+    template_name: str,
+    kwargs: dict[str, Any],
+    memo: Memo | None = None,
+) -> str:
     """Everything a page shows: its template, its own variables, and the site key."""
     digest = hashlib.sha256(f"{site}\0{name}\0{template_name}\0".encode())
     described = {
-        k: _article_description(v) if k == "article" else _describe(v)
+        k: _article_description(v, memo) if k == "article" else _describe(v, 1, memo)
         for k, v in kwargs.items()
         if k not in ("paginated", "relative_urls")
     }
     if kwargs.get("paginated"):
-        described["paginated"] = {k: _describe(v, 1) for k, v in kwargs["paginated"].items()}
+        described["paginated"] = {k: _describe(v, 1, memo) for k, v in kwargs["paginated"].items()}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -153,6 +194,7 @@ class IncrementalWriter(Writer):
         self.pages: dict[str, dict[str, Any]] = {}
         self.skipped = 0
         self._capture: list[str] | None = None
+        self._memo: Memo = {}
         _WRITERS.append(self)
 
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
@@ -167,7 +209,7 @@ class IncrementalWriter(Writer):
             super().write_file(name, template, context, *args, **kwargs)
             return
         name = str(name)
-        key = page_key(self._site, name, getattr(template, "name", ""), kwargs)
+        key = page_key(self._site, name, getattr(template, "name", ""), kwargs, self._memo)
         before = self._previous.get(name)
         output = Path(self.output_path)
         if before and before.get("key") == key and all((output / f).is_file() for f in before["files"]):

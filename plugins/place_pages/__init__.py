@@ -22,13 +22,22 @@ For templates, each article gets ``country_places``, ``city_places`` and
 :func:`attach_related`), and the shared context gets ``place_index`` (a
 :class:`PlaceIndex`). Cities get their coordinates from the project's
 gazetteer when ``DIGEST_CITY_COORDINATES`` is on (the feeds carry them as
-GeoRSS points). Pages written: ``<kind> index`` and
-one page per place, paginated like the home page (templates ``countries``,
-``cities``, ``regions``, ``country``, ``city``, ``region``).
+GeoRSS points). Pages written: ``<kind> index`` (templates ``countries``,
+``cities``, ``regions``) and one page per place (``country``, ``city``,
+``region``) showing its newest ``DIGEST_LATEST`` articles. A place with more
+articles than that also gets one page per year (``DIGEST_<KIND>_YEAR_URL``,
+template ``place_year``) listing all of that year's articles by month.
+
+Why years and not numbered pages: with pages numbered from the newest, one
+new article shifts every page of every place it mentions (and China is on
+almost every article), so a rebuild rewrites and a deploy re-uploads
+thousands of pages. A year page changes only when an article of that year
+and place does, and its address always shows the same articles.
 """
 
 from __future__ import annotations
 
+import calendar
 import heapq
 import logging
 import re
@@ -66,6 +75,7 @@ KIND_BY_NAME: dict[str, KindSpec] = {spec.kind: spec for spec in KINDS}
 DEFAULTS: dict[str, Any] = {
     "DIGEST_RELATED_MAX": 5,
     "DIGEST_CITY_COORDINATES": True,
+    "DIGEST_LATEST": 20,
 }
 for _spec in KINDS:
     DEFAULTS[f"{_spec.setting}_INDEX_URL"] = f"{_spec.plural}/"
@@ -73,10 +83,70 @@ for _spec in KINDS:
     DEFAULTS[f"{_spec.setting}_URL"] = f"{_spec.plural}/{{slug}}/"
     DEFAULTS[f"{_spec.setting}_SAVE_AS"] = f"{_spec.plural}/{{slug}}/index.html"
     DEFAULTS[f"{_spec.setting}_FEED_SAVE_AS"] = f"{_spec.plural}/{{slug}}/feed.xml"
+    DEFAULTS[f"{_spec.setting}_YEAR_URL"] = f"{_spec.plural}/{{slug}}/{{year}}/"
+    DEFAULTS[f"{_spec.setting}_YEAR_SAVE_AS"] = f"{_spec.plural}/{{slug}}/{{year}}/index.html"
 
 
 class PlacePagesSettingsError(ValueError):
     """A place_pages setting has a bad value."""
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """What pages not about a place show of it (an article's page, the place's
+    year pages): names, links and coordinates, not its article list or count,
+    which change with every article. A caching writer (plugins/incremental)
+    describes a place inside another page's variables by this, so adding an
+    article to China does not render every other page that mentions China."""
+
+    kind: str
+    name: str
+    url: str
+    feed_url: str
+    country_name: str
+    country_url: str
+    coordinates: tuple[float, float] | None
+    spellings: str  # set by plugins/digest_search
+
+
+@dataclass(eq=False)
+class PlaceYear:
+    """One year of a place's articles, newest first, with its own page."""
+
+    year: int
+    url: str
+    save_as: str
+    articles: list[Any] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def months(self) -> list[tuple[str, list[Any]]]:
+        """(month name, articles) pairs, newest month first."""
+        grouped: dict[int, list[Any]] = {}
+        for article in self.articles:
+            grouped.setdefault(article.date.month, []).append(article)
+        return [(calendar.month_name[m], grouped[m]) for m in sorted(grouped, reverse=True)]
+
+
+@dataclass(frozen=True)
+class YearNav:
+    """A link to a neighbouring year page: no count, so a year page stays as it is when
+    an article is added to its neighbour."""
+
+    year: int
+    url: str
+
+
+@dataclass(frozen=True)
+class YearLink:
+    """A year in a place's list of years: what the place's own page shows of it."""
+
+    year: int
+    url: str
+    count: int
 
 
 @dataclass(eq=False)
@@ -97,10 +167,28 @@ class Place:
     # Countries only: their cities and regions that have pages, by name.
     cities: list[Place] = field(default_factory=list)
     regions: list[Place] = field(default_factory=list)
+    # One page per year, newest first; empty when the place's own page shows every article.
+    years: list[PlaceYear] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.articles)
+
+    def ref(self) -> PlaceRef:
+        country = self.country
+        return PlaceRef(
+            self.kind,
+            self.name,
+            self.url,
+            self.feed_url,
+            country.name if country is not None and country is not self else "",
+            country.url if country is not None and country is not self else "",
+            self.coordinates,
+            str(getattr(self, "spellings", "") or ""),
+        )
+
+    def year_links(self) -> list[YearLink]:
+        return [YearLink(y.year, y.url, y.count) for y in self.years]
 
     def __repr__(self) -> str:
         return f"Place({self.kind!r}, {self.name!r}, {self.code!r}, slug={self.slug!r})"
@@ -140,7 +228,9 @@ class PlaceIndex:
 # --------------------------------------------------------------------------
 # Settings
 # --------------------------------------------------------------------------
-def _check_pattern(key: str, value: Any, *, needs_slug: bool, suffix: str | None) -> None:
+def _check_pattern(
+    key: str, value: Any, *, needs_slug: bool, suffix: str | None, needs_year: bool = False
+) -> None:
     if not isinstance(value, str):
         raise PlacePagesSettingsError(f"{key} must be a string, got {value!r}")
     if value.startswith("/") or ".." in value.split("/") or "\\" in value:
@@ -149,12 +239,13 @@ def _check_pattern(key: str, value: Any, *, needs_slug: bool, suffix: str | None
         )
     if needs_slug and "{slug}" not in value:
         raise PlacePagesSettingsError(f"{key} must contain '{{slug}}', got {value!r}")
+    if needs_year and "{year}" not in value:
+        raise PlacePagesSettingsError(f"{key} must contain '{{year}}', got {value!r}")
+    allowed = "'{slug}' and '{year}' placeholders" if needs_year else "'{slug}' placeholder"
     try:
-        value.format(slug="x")
+        value.format(slug="x", **({"year": 2024} if needs_year else {}))
     except (KeyError, IndexError, ValueError) as exc:
-        raise PlacePagesSettingsError(
-            f"{key} may only use the '{{slug}}' placeholder, got {value!r}"
-        ) from exc
+        raise PlacePagesSettingsError(f"{key} may only use the {allowed}, got {value!r}") from exc
     if suffix and value and not value.endswith(suffix):
         raise PlacePagesSettingsError(f"{key} must end with {suffix!r}, got {value!r}")
 
@@ -166,13 +257,13 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
     for spec in KINDS:
         p = spec.setting
         _check_pattern(f"{p}_INDEX_URL", settings[f"{p}_INDEX_URL"], needs_slug=False, suffix=None)
-        _check_pattern(
-            f"{p}_INDEX_SAVE_AS", settings[f"{p}_INDEX_SAVE_AS"], needs_slug=False, suffix=".html"
-        )
+        _check_pattern(f"{p}_INDEX_SAVE_AS", settings[f"{p}_INDEX_SAVE_AS"], needs_slug=False, suffix=".html")
         if not settings[f"{p}_INDEX_SAVE_AS"]:
             raise PlacePagesSettingsError(f"{p}_INDEX_SAVE_AS must not be empty")
         _check_pattern(f"{p}_URL", settings[f"{p}_URL"], needs_slug=True, suffix=None)
         _check_pattern(f"{p}_SAVE_AS", settings[f"{p}_SAVE_AS"], needs_slug=True, suffix=".html")
+        for key, suffix in ((f"{p}_YEAR_URL", None), (f"{p}_YEAR_SAVE_AS", ".html")):
+            _check_pattern(key, settings[key], needs_slug=True, suffix=suffix, needs_year=True)
         feed = settings[f"{p}_FEED_SAVE_AS"]
         if feed:  # "" switches the per-place feeds of this kind off
             _check_pattern(f"{p}_FEED_SAVE_AS", feed, needs_slug=True, suffix=".xml")
@@ -180,6 +271,17 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
     if isinstance(related, bool) or not isinstance(related, int) or related < 0:
         raise PlacePagesSettingsError(
             f"DIGEST_RELATED_MAX must be a whole number (0 switches related articles off), got {related!r}"
+        )
+    latest = settings["DIGEST_LATEST"]
+    if isinstance(latest, bool) or not isinstance(latest, int) or latest < 1:
+        raise PlacePagesSettingsError(
+            f"DIGEST_LATEST (articles on the home page and on each place's page) must be a whole "
+            f"number of at least 1, got {latest!r}"
+        )
+    if "index" in settings.get("DIRECT_TEMPLATES", ()):
+        raise PlacePagesSettingsError(
+            "DIRECT_TEMPLATES must not contain 'index': place_pages writes the home page "
+            "(the newest DIGEST_LATEST articles)"
         )
     if not isinstance(settings["DIGEST_CITY_COORDINATES"], bool):
         raise PlacePagesSettingsError(
@@ -212,9 +314,7 @@ def country_of(kind: str, code: str) -> str:
     return head.upper() if sep and re.fullmatch(r"[A-Za-z]{2}", head) else ""
 
 
-def place_refs(
-    metadata: Mapping[str, Any], spec: KindSpec, source: str = ""
-) -> list[tuple[str, str]]:
+def place_refs(metadata: Mapping[str, Any], spec: KindSpec, source: str = "") -> list[tuple[str, str]]:
     """The (code, name) pairs an article carries for one kind, deduplicated.
 
     When the names and codes lists differ in length the pairing cannot be
@@ -305,6 +405,18 @@ def sort_places(places: Iterable[Place]) -> list[Place]:
     return sorted(places, key=lambda p: (-p.count, p.name.casefold(), p.slug))
 
 
+def group_by_year(place: Place, url: str, save_as: str) -> list[PlaceYear]:
+    """A place's articles (already newest first) cut into years, newest first."""
+    years: list[PlaceYear] = []
+    for article in place.articles:
+        year = article.date.year
+        if not years or years[-1].year != year:
+            where = {"slug": place.slug, "year": year}
+            years.append(PlaceYear(year, url.format(**where), save_as.format(**where)))
+        years[-1].articles.append(article)
+    return years
+
+
 def group_by_country(places: Iterable[Place], countries: Mapping[str, Place]) -> list[PlaceGroup]:
     """City or region places grouped by country, groups and members by name."""
     groups: dict[str, list[Place]] = defaultdict(list)
@@ -351,10 +463,15 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
         assign_slugs(found[spec.kind].values())
         url, save_as = settings[f"{spec.setting}_URL"], settings[f"{spec.setting}_SAVE_AS"]
         feed = settings[f"{spec.setting}_FEED_SAVE_AS"]
+        year_url = settings[f"{spec.setting}_YEAR_URL"]
+        year_save_as = settings[f"{spec.setting}_YEAR_SAVE_AS"]
+        latest = settings.get("DIGEST_LATEST", DEFAULTS["DIGEST_LATEST"])
         for place in found[spec.kind].values():
             place.url = url.format(slug=place.slug)
             place.save_as = save_as.format(slug=place.slug)
             place.feed_url = feed.format(slug=place.slug) if feed else ""
+            if place.count > latest:
+                place.years = group_by_year(place, year_url, year_save_as)
 
     countries = found["country"]
     for spec in KINDS[1:]:
@@ -381,27 +498,21 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
 # --------------------------------------------------------------------------
 # Coordinates and related articles
 # --------------------------------------------------------------------------
-def city_coordinates(code: str) -> tuple[float, float] | None:
-    """(latitude, longitude) of a city id from the project's gazetteer, or None.
+def attach_coordinates(cities: Iterable[Place]) -> None:
+    """Give cities their (latitude, longitude) from the project's gazetteer.
 
     The gazetteer (digest_converter.gazetteer) is the project's one source of
     place data; it is only read here. Unknown ids (curated ``<ISO2>-<slug>``
     cities, name-only fallbacks) have no coordinates.
     """
     try:
-        from digest_converter.gazetteer import load_gazetteer
+        from digest_converter.gazetteer import place_coordinates
     except ImportError:  # the converter is not installed: no coordinates
-        return None
-    place = load_gazetteer().get(code)
-    if place is None or place.latitude is None or place.longitude is None:
-        return None
-    return (round(float(place.latitude), 5), round(float(place.longitude), 5))
-
-
-def attach_coordinates(cities: Iterable[Place]) -> None:
+        return
+    cities = [place for place in cities if not place.code.startswith("~")]
+    points = place_coordinates(place.code for place in cities)
     for place in cities:
-        if not place.code.startswith("~"):
-            place.coordinates = city_coordinates(place.code)
+        place.coordinates = points.get(place.code)
 
 
 # Around an article, only this many neighbours (by date) on each side in each
@@ -479,8 +590,10 @@ def write_place_pages(
     index: PlaceIndex,
     get_template: Callable[[str], Any],
 ) -> None:
-    """Write every kind's index page and one (paginated) page per place."""
+    """Write every kind's index page, one page per place and its year pages."""
     relative_urls = bool(settings.get("RELATIVE_URLS"))
+    latest = settings.get("DIGEST_LATEST", DEFAULTS["DIGEST_LATEST"])
+    year_template = get_template("place_year")
     for spec in KINDS:
         places = index.by_kind[spec.kind]
         index_url = settings[f"{spec.setting}_INDEX_URL"]
@@ -502,17 +615,65 @@ def write_place_pages(
                 template,
                 context,
                 relative_urls=relative_urls,
-                paginated={"articles": place.articles},
                 template_name=spec.kind,
                 url=place.url,
                 place=place,
                 place_kind=spec.kind,
-                articles=place.articles,
+                articles=place.articles[:latest],
+                place_years=place.year_links(),
                 page_url=place.url,
                 # What other plugins attached to the place (partners, chart, locator
                 # map): passed along so that a caching Writer's page key covers them.
                 place_extras=place_extras(place),
             )
+            ref = place.ref()
+            for position, year in enumerate(place.years):
+                newer = place.years[position - 1] if position > 0 else None
+                older = place.years[position + 1] if position + 1 < len(place.years) else None
+                writer.write_file(
+                    year.save_as,
+                    year_template,
+                    context,
+                    relative_urls=relative_urls,
+                    template_name="place_year",
+                    url=year.url,
+                    page_url=year.url,
+                    place=ref,
+                    place_year=year,
+                    newer_year=YearNav(newer.year, newer.url) if newer else None,
+                    older_year=YearNav(older.year, older.url) if older else None,
+                )
+
+
+def write_home_page(
+    writer: Any,
+    context: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    articles: Sequence[Any],
+    get_template: Callable[[str], Any],
+) -> None:
+    """The home page (``INDEX_SAVE_AS``): the newest ``DIGEST_LATEST`` articles of all places.
+
+    Older articles are reached through the archives by year and month, whose
+    pages keep their articles when new ones arrive (see the module docstring).
+    """
+    save_as = settings.get("INDEX_SAVE_AS", "index.html")
+    if not save_as:
+        return
+    url = settings.get("INDEX_URL", "")
+    latest = settings.get("DIGEST_LATEST", DEFAULTS["DIGEST_LATEST"])
+    newest = heapq.nsmallest(latest, articles, key=newest_first_key)
+    writer.write_file(
+        save_as,
+        get_template("index"),
+        context,
+        relative_urls=bool(settings.get("RELATIVE_URLS")),
+        template_name="index",
+        url=url,
+        page_url=url,
+        articles=newest,
+        article_count=len(articles),
+    )
 
 
 class PlacePagesGenerator(Generator):
@@ -524,6 +685,8 @@ class PlacePagesGenerator(Generator):
         self.context["place_index"] = self.place_index
 
     def generate_output(self, writer: Any) -> None:
+        articles = self.context.get("articles") or []
+        write_home_page(writer, self.context, self.settings, articles, self.get_template)
         write_place_pages(writer, self.context, self.settings, self.place_index, self.get_template)
 
 
