@@ -29,6 +29,7 @@ from .sync import SyncReport, sync_tree
 ENVIRONMENT = ("SITEURL", "CNAME")
 # The incremental plugin's record of the pages it rendered, beside the folder it rendered into.
 RENDER_STATE_SUFFIX = ".render-state.json"
+PELICAN_CACHE_SUFFIX = ".pelican-cache"
 
 
 @dataclass(slots=True)
@@ -71,9 +72,20 @@ def inputs_fingerprint(root: Path, content: Path, conf: Path) -> str:
 
 
 def _stamps(folder: Path) -> dict[str, int]:
-    if not folder.exists():
-        return {}
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    """Every file's modification time (ns), by its path relative to ``folder``."""
+    stamps: dict[str, int] = {}
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                elif entry.is_file(follow_symlinks=False):
+                    stamps[prefix + entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
+
+    if folder.is_dir():
+        walk(str(folder), "")
+    return stamps
 
 
 def _remove_unmade(
@@ -87,14 +99,11 @@ def _remove_unmade(
     if state_file.exists():
         pages = json.loads(state_file.read_text(encoding="utf-8")).get("pages", {})
         kept = {f for entry in pages.values() for f in entry.get("files", [])}
-    for path in staging.rglob("*"):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(staging).as_posix()
-        made = before.get(rel) != path.stat().st_mtime_ns  # new, or written again by this build
+    for rel, stamp in _stamps(staging).items():
+        made = before.get(rel) != stamp  # new, or written again by this build
         if made or rel in kept or rel.startswith(kept_prefixes):
             continue
-        path.unlink()
+        (staging / rel).unlink()
 
 
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
@@ -112,11 +121,29 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         return BuildResult(skipped=True, sync=None, full=False)
     stamp.unlink(missing_ok=True)  # until this build finishes, nothing is vouched for
     full = not previous or bool(set(previous.get("articles", [])) - set(articles))
-    if full and staging.exists():
-        shutil.rmtree(staging)
+    # Pelican's reader cache belongs to this staging folder: Pelican writes it in place, so a
+    # build killed while saving it leaves a truncated file that would stop every later build,
+    # and two sites built at once must not share one.
+    cache = staging.with_name(staging.name + PELICAN_CACHE_SUFFIX)
+    if full:
+        for folder in (staging, cache):
+            if folder.exists():
+                shutil.rmtree(folder)
     before = _stamps(staging)
     subprocess.run(
-        [sys.executable, "-m", "pelican", "--settings", str(conf), "--output", str(staging), str(content)],
+        [
+            sys.executable,
+            "-m",
+            "pelican",
+            "--settings",
+            str(conf),
+            "--output",
+            str(staging),
+            "--extra-settings",
+            f"CACHE_PATH={json.dumps(str(cache))}",
+            "--",
+            str(content),
+        ],
         cwd=root,
         check=True,
     )

@@ -50,3 +50,38 @@ def test_leftovers_of_a_killed_sync_are_cleaned(tmp_path: Path) -> None:
     output = tree(tmp_path / "output", {".index.html.abc.tmp": "half"})
     sync_tree(staging, output)
     assert sorted(p.name for p in output.iterdir()) == ["index.html"]
+
+
+def test_files_unchanged_since_the_last_sync_are_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    import filecmp
+
+    staging = tree(tmp_path / "staging", {"index.html": "home", "a/index.html": "A", "b/index.html": "B"})
+    output = tmp_path / "output"
+    sync_tree(staging, output)
+    compared: list[str] = []
+    real_cmp = filecmp.cmp
+
+    def counting_cmp(a: str, b: str, shallow: bool = True) -> bool:
+        compared.append(Path(a).relative_to(staging).as_posix())
+        return real_cmp(a, b, shallow=shallow)
+
+    monkeypatch.setattr(filecmp, "cmp", counting_cmp)
+    report = sync_tree(staging, output)
+    assert compared == [] and report.unchanged == 3 and report.written == []
+    # The build wrote one page again (same bytes): only that one is compared, and kept.
+    (staging / "a" / "index.html").write_text("A", encoding="utf-8")
+    report = sync_tree(staging, output)
+    assert compared == ["a/index.html"] and report.written == []
+
+
+def test_an_output_file_changed_by_hand_is_put_back(tmp_path: Path) -> None:
+    staging = tree(tmp_path / "staging", {"index.html": "home"})
+    output = tmp_path / "output"
+    sync_tree(staging, output)
+    (output / "index.html").write_text("HOME", encoding="utf-8")  # same size, other bytes
+    report = sync_tree(staging, output)
+    assert report.written == ["index.html"] and (output / "index.html").read_text() == "home"
+    # No record at all (deleted, or a sync killed before writing it): bytes are compared.
+    output.with_name("output.sync-state.json").unlink()
+    (output / "index.html").write_text("HOME", encoding="utf-8")
+    assert sync_tree(staging, output).written == ["index.html"]

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+from collections import ChainMap
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,9 @@ def page_key(
         for k, v in kwargs.items()
         if k not in ("paginated", "relative_urls")
     }
+    if isinstance(described.get("article"), dict):
+        # The article's text straight into the digest: JSON-escaping it costs more.
+        digest.update(str(described["article"].pop("content", "")).encode("utf-8", "surrogatepass") + b"\0")
     if kwargs.get("paginated"):
         described["paginated"] = {k: _describe(v, 1, memo) for k, v in kwargs["paginated"].items()}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
@@ -217,9 +221,7 @@ class IncrementalWriter(Writer):
             self.skipped += 1
             # Listeners (the sitemap) still hear of the page, as if it had been written.
             for produced in before["files"]:
-                localcontext = dict(context)
-                localcontext.update(kwargs)
-                localcontext["output_file"] = produced
+                localcontext = ChainMap({"output_file": produced}, kwargs, context)
                 signals.content_written.send(str(output / produced), context=localcontext)
             return
         self._capture = []
