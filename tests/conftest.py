@@ -37,6 +37,8 @@ def pelican_settings(output: Path, **overrides: Any) -> dict[str, Any]:
     override: dict[str, Any] = {
         "PATH": str(SITE_FIXTURES),
         "OUTPUT_PATH": str(output),
+        # Each test build has its own reader cache: builds running at once must not share one.
+        "CACHE_PATH": str(output.with_name(output.name + ".pelican-cache")),
         "SITEURL": TEST_SITEURL,
         "DIGEST_LATEST": TEST_LATEST,
         "DIGEST_FEED_MAX_ITEMS": TEST_FEED_MAX_ITEMS,
