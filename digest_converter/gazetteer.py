@@ -19,12 +19,12 @@ import json
 import os
 import pickle
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .datafiles import DATA_DIR, load_yaml
 from .files import write_atomic
@@ -325,27 +325,23 @@ def load_gazetteer() -> Gazetteer:
 # ----------------------------------------------------------------------------------------------
 # Facts about a few places, without loading the whole index
 # ----------------------------------------------------------------------------------------------
+# A site build needs the coordinates and spellings of a few hundred places; loading the index
+# for them costs a second or two on every build. Each kind of fact is kept in a small JSON file
+# beside the index (same data fingerprint), and the index is loaded only for codes that file
+# does not know yet.
 Coordinates = tuple[float, float]
+# How much a spelling is trusted, best first (search shows and ranks them in this order).
+SPELLING_ORDER: dict[str, int] = {"name": 0, "alias": 1, "demonym": 2, "garble": 3}
+MAX_SPELLINGS = 40
 
 
-def _coordinates_of(gaz: Gazetteer, code: str) -> Coordinates | None:
-    place = gaz.get(code)
-    if place is None or place.latitude is None or place.longitude is None:
-        return None
-    return (round(float(place.latitude), 5), round(float(place.longitude), 5))
-
-
-def place_coordinates(codes: Iterable[str]) -> dict[str, Coordinates | None]:
-    """(latitude, longitude) of each place code, or None when the gazetteer has none.
-
-    A site build needs the coordinates of a few hundred cities; loading the
-    index for them costs a second or two on every build. They are kept in a
-    small file beside the index (same data fingerprint), and the index is
-    loaded only for codes that file does not know yet.
-    """
+def _cached_facts(
+    kind: str, codes: Iterable[str], compute: Callable[[Gazetteer, list[str]], dict[str, Any]]
+) -> dict[str, Any]:
+    """``compute(index, missing codes)`` once per code and data version; JSON-able values."""
     wanted = sorted(set(codes))
-    cache_file = _cache_dir() / f"coordinates-{_fingerprint()}.json"
-    known: dict[str, list[float] | None] = {}
+    cache_file = _cache_dir() / f"{kind}-{_fingerprint()}.json"
+    known: dict[str, Any] = {}
     if cache_file.exists():
         try:
             loaded = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -355,19 +351,59 @@ def place_coordinates(codes: Iterable[str]) -> dict[str, Coordinates | None]:
             known = {}  # unreadable: worked out again below
     missing = [code for code in wanted if code not in known]
     if missing:
-        gaz = load_gazetteer()
+        found = compute(load_gazetteer(), missing)
         for code in missing:
-            point = _coordinates_of(gaz, code)
-            known[code] = list(point) if point else None
+            known[code] = found.get(code)
         try:
-            write_atomic(cache_file, json.dumps(known, sort_keys=True).encode())
-            for old in cache_file.parent.glob("coordinates-*.json"):
+            write_atomic(cache_file, json.dumps(known, sort_keys=True, ensure_ascii=False).encode())
+            for old in cache_file.parent.glob(f"{kind}-*.json"):
                 if old != cache_file:
                     old.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only home still builds, only slower
-    result: dict[str, Coordinates | None] = {}
-    for code in wanted:
-        value = known.get(code)
-        result[code] = (float(value[0]), float(value[1])) if value else None
+    return {code: known.get(code) for code in wanted}
+
+
+def _coordinates_of(gaz: Gazetteer, codes: list[str]) -> dict[str, list[float] | None]:
+    result: dict[str, list[float] | None] = {}
+    for code in codes:
+        place = gaz.get(code)
+        if place is None or place.latitude is None or place.longitude is None:
+            result[code] = None
+        else:
+            result[code] = [round(float(place.latitude), 5), round(float(place.longitude), 5)]
     return result
+
+
+def place_coordinates(codes: Iterable[str]) -> dict[str, Coordinates | None]:
+    """(latitude, longitude) of each place code, or None when the gazetteer has none."""
+    found = _cached_facts("coordinates", codes, _coordinates_of)
+    return {code: (float(v[0]), float(v[1])) if v else None for code, v in found.items()}
+
+
+def spellings_in(gaz: Gazetteer, codes: Iterable[str]) -> dict[str, list[str]]:
+    """Every folded name the index files each place code under, most trusted first.
+
+    The index maps names to places; it is inverted once, for the wanted codes
+    only (one pass over its names). Ordered by trust (:data:`SPELLING_ORDER`),
+    then length, then alphabet; at most :data:`MAX_SPELLINGS` per place.
+    """
+    wanted = set(codes)
+    found: dict[str, dict[str, int]] = {}
+    for key, hits in gaz.names.items():
+        for hit in hits:
+            code = hit.place.key
+            if code in wanted:
+                rank = SPELLING_ORDER.get(hit.strength, 9)
+                names = found.setdefault(code, {})
+                names[key] = min(rank, names.get(key, 9))
+    ranked: dict[str, list[str]] = {}
+    for code, names in found.items():
+        ranked[code] = sorted(names, key=lambda k: (names[k], len(k), k))[:MAX_SPELLINGS]
+    return ranked
+
+
+def place_spellings(codes: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`spellings_in` the project's gazetteer, through the small cache."""
+    found = _cached_facts("spellings", codes, lambda gaz, missing: spellings_in(gaz, missing))
+    return {code: list(value) for code, value in found.items() if value}

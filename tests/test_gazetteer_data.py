@@ -155,3 +155,26 @@ def test_country_aliases_do_not_clash_with_other_countries(country_aliases: dict
             if other is not None and other != code:
                 clashes.append(f"{name!r} under {code} is {other}'s pycountry name")
     assert not clashes, "\n".join(clashes)
+
+
+def test_place_facts_come_from_a_small_cache_after_the_first_time(tmp_path, monkeypatch) -> None:
+    """A site build asks for the coordinates and spellings of its places: the index is
+    loaded only for codes the cache beside it does not know yet."""
+    from digest_converter import gazetteer as g
+
+    monkeypatch.setenv("DIGEST_CACHE_DIR", str(tmp_path))
+    harbin = g.Place("city", "CN-1", "Harbin", "CN", 0, 45.75, 126.65)
+    fake = g.Gazetteer()
+    fake.places["CN-1"] = harbin
+    fake.names["harbin"] = [g.NameHit(harbin, "name")]
+    fake.names["xarbin"] = [g.NameHit(harbin, "garble")]
+    fake.names["harbine"] = [g.NameHit(harbin, "alias")]
+    loads: list[int] = []
+    monkeypatch.setattr(g, "load_gazetteer", lambda: loads.append(1) or fake)
+    assert g.place_coordinates(["CN-1", "XX-9"]) == {"CN-1": (45.75, 126.65), "XX-9": None}
+    assert g.place_spellings(["CN-1", "XX-9"]) == {"CN-1": ["harbin", "harbine", "xarbin"]}
+    assert len(loads) == 2
+    assert g.place_coordinates(["XX-9", "CN-1"]) == {"CN-1": (45.75, 126.65), "XX-9": None}
+    assert g.place_spellings(["CN-1"]) == {"CN-1": ["harbin", "harbine", "xarbin"]}
+    assert len(loads) == 2  # both answered from the cache files
+    assert sorted(p.name.split("-")[0] for p in tmp_path.rglob("*.json")) == ["coordinates", "spellings"]
