@@ -12,24 +12,53 @@
   query in the browser with Pagefind's JavaScript API (``theme/js/search.js``);
   without JavaScript it says so and points to the place pages, the archives
   and the data export.
-* When Pelican has finished (``finalized`` signal) and ``DIGEST_SEARCH_PAGEFIND``
-  is on, the Pagefind binary from the ``pagefind-bin`` package indexes the
-  output folder into ``<output>/<DIGEST_SEARCH_BUNDLE_DIR>/`` (an old bundle
-  is removed first; Pagefind's ready-made UIs, unused, are left out). Tests of
+* The index is split by year (``article.date.year``, in the article's own time
+  zone): each year is a complete Pagefind bundle in
+  ``<output>/<DIGEST_SEARCH_BUNDLE_DIR>/<year>/``, made by the Pagefind binary
+  of the ``pagefind-bin`` package from that year's article pages only
+  (hard-linked at their own paths into a temporary folder beside the output, so
+  result URLs stay ``/articles/<slug>/``). The search page lists the years
+  (``search_shards``, newest first); the script loads the newest bundle and
+  merges the others into it with Pagefind's ``mergeIndex``. A search finds the
+  same pages as one index over everything would, but each year scores its pages
+  with its own word statistics, so the order of close results can differ.
+* Only the years whose pages changed are indexed again: a state file beside the
+  output folder (``<output>.pagefind-state.json``) keeps a fingerprint of each
+  year's pages (their paths and what Pagefind can read of them, see
+  :func:`searchable_part`); a year whose fingerprint changed or whose bundle is
+  missing is indexed again, a year without articles any more is removed, and
+  so is anything else in the bundle folder. Adding an article re-indexes its
+  year: about 1.5 s for 1,000 pages, against 16 s for one index of 10,000.
+* Indexing starts in a background thread as soon as the article pages are
+  written (``article_writer_finalized``) and is waited for when Pelican has
+  finished (``finalized``); the years are indexed one after the other, so the
+  rest of the build goes on on the other core. Each bundle is made
+  byte-reproducible (:mod:`.canonical`) and Pagefind's ready-made UIs, unused,
+  are left out. ``DIGEST_SEARCH_PAGEFIND = False`` skips indexing; tests of
   other things switch it off to stay fast.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
+import hashlib
+import json
 import logging
 import os
+import re
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
+
+from digest_converter.files import write_atomic
 
 from .canonical import canonicalise_bundle
 
@@ -73,7 +102,9 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
             f"DIGEST_SEARCH_SAVE_AS must end with '.html', got {settings['DIGEST_SEARCH_SAVE_AS']!r}"
         )
     bundle = settings["DIGEST_SEARCH_BUNDLE_DIR"]
-    if not isinstance(bundle, str) or not bundle or bundle.startswith("/") or ".." in bundle.split("/"):
+    # Not "." either: the folder is the plugin's own, and what is not a year in it is removed.
+    parts = set(bundle.split("/")) if isinstance(bundle, str) else {".."}
+    if {".", ".."} & parts or not bundle or bundle.startswith("/"):
         raise DigestSearchSettingsError(
             f"DIGEST_SEARCH_BUNDLE_DIR must be a folder inside the output, got {bundle!r}"
         )
@@ -134,8 +165,16 @@ def attach_spellings(places: Iterable[Any], gazetteer: Any = None) -> None:
 
 
 # --------------------------------------------------------------------------
-# Pagefind
+# Pagefind: one bundle per year, re-indexed only when that year's pages changed
 # --------------------------------------------------------------------------
+# Beside the output folder, never inside it (it would be published); see state_path.
+STATE_SUFFIX = ".pagefind-state.json"
+# Bumped when the bundle layout, the fingerprint or the canonical form changes.
+STATE_FORMAT = 1
+_BODY_MARK = b"data-pagefind-body"
+_TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)")
+
+
 def pagefind_executable() -> str:
     try:
         from pagefind_bin import get_executable
@@ -147,54 +186,252 @@ def pagefind_executable() -> str:
     return str(get_executable())
 
 
-def article_glob(settings: Mapping[str, Any]) -> str:
-    """The article pages, from ARTICLE_SAVE_AS ("articles/{slug}/index.html" -> "articles/**/*.html")."""
-    prefix = str(settings.get("ARTICLE_SAVE_AS") or "").split("{", 1)[0]
-    return f"{prefix}**/*.html"
+@functools.cache
+def pagefind_version(executable: str) -> str:
+    """``pagefind --version`` ("pagefind 1.5.2"): an index made by another version is made again."""
+    result = subprocess.run([executable, "--version"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or f"unknown ({executable})"
 
 
-def pagefind_command(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> list[str]:
-    # Only article pages carry data-pagefind-body, so only they are read (the same index,
-    # and Pagefind can start as soon as the article pages are written).
-    return [
-        pagefind_executable(),
-        "--site",
-        output_path,
-        "--output-subdir",
-        bundle_dir,
-        "--glob",
-        glob,
-        "--quiet",
-    ]
+def article_prefix(settings: Mapping[str, Any]) -> str:
+    """Where article pages live, from ARTICLE_SAVE_AS ("articles/{slug}/index.html" -> "articles/")."""
+    return str(settings.get("ARTICLE_SAVE_AS") or "").split("{", 1)[0]
 
 
-def start_pagefind(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> subprocess.Popen[str]:
-    """Start indexing in the background; the rest of the build goes on on the other core."""
-    target = os.path.join(output_path, bundle_dir)
-    if os.path.isdir(target):
-        shutil.rmtree(target)
-    return subprocess.Popen(
-        pagefind_command(output_path, bundle_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+def article_pages(articles: Iterable[Any], prefix: str = "") -> list[tuple[int, str]]:
+    """(year, page) of every article page to index: the articles Pelican writes (published and
+    hidden, with their translations; not drafts) whose page is under ``prefix``. The year is
+    the article's own (``article.date``, in its time zone)."""
+    pages: dict[str, int] = {}
+    for article in articles:
+        for content in (article, *(getattr(article, "translations", None) or [])):
+            save_as = str(getattr(content, "save_as", "") or "")
+            if save_as.endswith(".html") and save_as.startswith(prefix):
+                pages[save_as] = content.date.year
+    return [(year, page) for page, year in pages.items()]
 
 
-def finish_pagefind(process: subprocess.Popen[str], output_path: str, bundle_dir: str) -> None:
-    _out, err = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"pagefind failed (exit {process.returncode}): {err.strip()[-2000:]}")
-    if err.strip():
-        logger.warning("pagefind: %s", err.strip()[-2000:])
-    target = os.path.join(output_path, bundle_dir)
-    canonicalise_bundle(target)  # Pagefind's filter indexes come out in hash-map order
-    for name in UNUSED_BUNDLE_FILES:  # the ready-made UIs: the theme has its own search page
-        path = os.path.join(target, name)
-        if os.path.isfile(path):
-            os.remove(path)
+def plan_shards(pages: Iterable[tuple[int, str]]) -> dict[str, tuple[str, ...]]:
+    """{year: its pages, sorted}, newest year first: the shards of the index."""
+    by_year: dict[int, list[str]] = {}
+    for year, page in pages:
+        by_year.setdefault(int(year), []).append(page)
+    return {str(year): tuple(sorted(set(by_year[year]))) for year in sorted(by_year, reverse=True)}
 
 
-def run_pagefind(output_path: str, bundle_dir: str, glob: str = "**/*.html") -> None:
-    """Index the built site: ``pagefind --site OUTPUT --output-subdir BUNDLE``."""
-    finish_pagefind(start_pagefind(output_path, bundle_dir, glob), output_path, bundle_dir)
+def shard_names(articles: Iterable[Any], settings: Mapping[str, Any]) -> list[str]:
+    """The shards of a site, newest first ("2026", "2025", ...), for the search page."""
+    return list(plan_shards(article_pages(articles, article_prefix(settings))))
+
+
+def searchable_part(html: bytes) -> bytes:
+    """What of a page can matter to Pagefind, for fingerprinting: all of it except what follows
+    the last ``data-pagefind-body`` element when that holds no ``data-pagefind-`` attribute.
+
+    Pagefind indexes only the body elements when a site has them; what follows (the
+    related-articles list, which changes when another article is added, and the footer)
+    cannot change the index. Anything unexpected (no body element, an attribute that is
+    not inside a tag, an element never closed) leaves the whole page in.
+    """
+    at = html.rfind(_BODY_MARK)
+    start = html.rfind(b"<", 0, at) if at >= 0 else -1
+    if start < 0 or b">" in html[start:at]:
+        return html
+    name = _TAG_NAME.match(html, start)
+    if name is None:
+        return html
+    tags = re.compile(rb"<(/?)" + re.escape(name.group(1)) + rb"(?=[\s/>])", re.IGNORECASE)
+    depth = 0
+    for tag in tags.finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            end = html.find(b">", tag.end())
+            if end < 0 or b"data-pagefind" in html[end:]:
+                return html
+            return html[: end + 1]
+    return html
+
+
+def shard_fingerprint(output_path: str | os.PathLike[str], pages: Iterable[str]) -> str:
+    """sha256 over the shard's pages: their paths, sorted, and what Pagefind can read of them."""
+    root = Path(output_path)
+    digest = hashlib.sha256()
+    for page in sorted(pages):
+        data = searchable_part((root / page).read_bytes())
+        digest.update(f"{page}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def stale_shards(
+    fingerprints: Mapping[str, str], recorded: Mapping[str, str], present: Iterable[str]
+) -> list[str]:
+    """The shards to index again: fingerprint changed, never recorded, or bundle missing."""
+    have = set(present)
+    return [name for name, fp in fingerprints.items() if recorded.get(name) != fp or name not in have]
+
+
+def unwanted_entries(wanted: Iterable[str], existing: Iterable[str]) -> list[str]:
+    """What to remove from the bundle folder: years without articles now, and anything else
+    (a single bundle from before the index was split, say)."""
+    keep = set(wanted)
+    return sorted(name for name in existing if name not in keep)
+
+
+def state_path(output_path: str | os.PathLike[str]) -> Path:
+    output = Path(output_path).resolve()
+    return output.with_name(output.name + STATE_SUFFIX)
+
+
+def read_state(path: Path, header: Mapping[str, Any]) -> dict[str, str]:
+    """The recorded {year: fingerprint}, if recorded with the same header (format, Pagefind, folder)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
+        return {}
+    shards = data.get("shards")
+    return {str(k): str(v) for k, v in shards.items()} if isinstance(shards, dict) else {}
+
+
+def write_state(path: Path, header: Mapping[str, Any], shards: Mapping[str, str]) -> None:
+    data = {**header, "shards": dict(sorted(shards.items()))}
+    write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, target)
+
+
+def pagefind_command(executable: str, site: Path, bundle: Path) -> list[str]:
+    """Index every HTML page of ``site`` into ``bundle`` (any folder)."""
+    return [executable, "--site", os.fspath(site), "--output-path", os.fspath(bundle), "--quiet"]
+
+
+def index_shard(
+    output_path: str | os.PathLike[str], bundle_dir: str, name: str, pages: Iterable[str], executable: str
+) -> None:
+    """Index one year's pages into ``<output>/<bundle_dir>/<name>/``.
+
+    The pages are hard-linked (copied when links fail) at the same relative paths into a
+    temporary site beside the output folder, so Pagefind's URLs stay ``/articles/<slug>/``.
+    The bundle is written beside it too, made byte-reproducible, and moved into place.
+    """
+    output = Path(output_path).resolve()
+    work = output.with_name(f"{output.name}.pagefind-{name}.tmp")
+    _remove(work)
+    try:
+        site, bundle = work / "site", work / "bundle"
+        for page in pages:
+            _link_or_copy(output / page, site / page)
+        result = subprocess.run(
+            pagefind_command(executable, site, bundle), capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"pagefind failed on {name} (exit {result.returncode}): {result.stderr.strip()[-2000:]}"
+            )
+        if result.stderr.strip():
+            logger.warning("pagefind (%s): %s", name, result.stderr.strip()[-2000:])
+        canonicalise_bundle(bundle)  # Pagefind's filter indexes come out in hash-map order
+        for unused in UNUSED_BUNDLE_FILES:  # the ready-made UIs: the theme has its own search page
+            (bundle / unused).unlink(missing_ok=True)
+        target = output / bundle_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove(target)
+        bundle.rename(target)
+    finally:
+        _remove(work)
+
+
+def _restamp(folder: Path) -> None:
+    """Give the files of a bundle kept as it was this build's time: a build through a staging
+    folder (``digest_build.site``) deletes the files a build did not write."""
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for filename in filenames:
+            os.utime(os.path.join(dirpath, filename))
+
+
+def update_index(
+    output_path: str | os.PathLike[str],
+    bundle_dir: str,
+    shards: Mapping[str, Iterable[str]],
+    executable: str | None = None,
+) -> list[str]:
+    """Bring ``<output>/<bundle_dir>/`` up to date with ``shards`` ({year: pages}); returns the years indexed.
+
+    The state file beside the output folder records each shard's fingerprint once its
+    bundle is complete, and drops it before the bundle is touched: a build killed at any
+    point re-indexes what it had not finished, and only that.
+    """
+    executable = executable or pagefind_executable()
+    output = Path(output_path).resolve()
+    root = output / bundle_dir
+    shards = {name: tuple(pages) for name, pages in shards.items()}
+    header = {"format": STATE_FORMAT, "pagefind": pagefind_version(executable), "bundle_dir": bundle_dir}
+    state_file = state_path(output)
+    recorded = read_state(state_file, header)
+    for leftover in output.parent.glob(f"{glob.escape(output.name)}.pagefind-*.tmp"):
+        _remove(leftover)  # from a build killed while indexing
+    if root.is_dir():
+        for entry in unwanted_entries(shards, os.listdir(root)):
+            _remove(root / entry)
+    if not shards:
+        if root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
+        state_file.unlink(missing_ok=True)
+        return []
+    fingerprints = {name: shard_fingerprint(output, pages) for name, pages in shards.items()}
+    present = [name for name in shards if (root / name / "pagefind-entry.json").is_file()]
+    stale = stale_shards(fingerprints, recorded, present)
+    done = {name: fp for name, fp in fingerprints.items() if name not in stale}
+    write_state(state_file, header, done)
+    for name in done:
+        _restamp(root / name)
+    for name in stale:
+        started = time.perf_counter()
+        index_shard(output, bundle_dir, name, shards[name], executable)
+        done[name] = fingerprints[name]
+        write_state(state_file, header, done)
+        took = time.perf_counter() - started
+        logger.info("pagefind: indexed %s (%d pages) in %.1f s", name, len(shards[name]), took)
+    if not stale:
+        logger.info("pagefind: all %d shards unchanged", len(shards))
+    return stale
+
+
+class IndexJob(threading.Thread):
+    """:func:`update_index` in the background: the rest of the build goes on on the other core."""
+
+    def __init__(self, output_path: str, bundle_dir: str, shards: Mapping[str, Iterable[str]]) -> None:
+        super().__init__(name=f"pagefind {output_path}")
+        self.args_ = (output_path, bundle_dir, shards, pagefind_executable())
+        self.indexed: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.indexed = update_index(*self.args_)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
+            self.error = exc
+
+    def finish(self) -> list[str]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.indexed
 
 
 # --------------------------------------------------------------------------
@@ -223,6 +460,7 @@ class SearchGenerator(Generator):
         if not save_as:
             return
         url = self.settings["DIGEST_SEARCH_URL"]
+        articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
         writer.write_file(
             save_as,
             self.get_template("search"),
@@ -230,6 +468,8 @@ class SearchGenerator(Generator):
             relative_urls=bool(self.settings.get("RELATIVE_URLS")),
             page_url=url,
             url=url,
+            # The page loads these bundles; a keyword, so the incremental writer sees it change.
+            search_shards=shard_names(articles, self.settings),
             content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
@@ -238,30 +478,32 @@ def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
 
 
-# Pagefind started when the article pages were written, waited for when the build ends.
-_RUNNING: dict[str, subprocess.Popen[str]] = {}
+# Indexing started when the article pages were written, waited for when the build ends.
+_RUNNING: dict[str, IndexJob] = {}
 
 
 def _on_articles_written(generator: Any, writer: Any = None) -> None:
     settings = generator.settings
-    if settings.get("DIGEST_SEARCH_PAGEFIND"):
-        output_path = os.path.abspath(generator.output_path)
-        _RUNNING[output_path] = start_pagefind(
-            output_path, settings["DIGEST_SEARCH_BUNDLE_DIR"], article_glob(settings)
-        )
+    if not settings.get("DIGEST_SEARCH_PAGEFIND"):
+        return
+    output_path = os.path.abspath(generator.output_path)
+    articles = [*generator.articles, *getattr(generator, "hidden_articles", [])]
+    shards = plan_shards(article_pages(articles, article_prefix(settings)))
+    job = IndexJob(output_path, settings["DIGEST_SEARCH_BUNDLE_DIR"], shards)
+    _RUNNING[output_path] = job
+    job.start()
 
 
 def _on_finalized(pelican_obj: Any) -> None:
-    settings = pelican_obj.settings
-    if not settings.get("DIGEST_SEARCH_PAGEFIND"):
+    if not pelican_obj.settings.get("DIGEST_SEARCH_PAGEFIND"):
         return
-    output_path = os.path.abspath(pelican_obj.output_path)
-    bundle_dir = settings["DIGEST_SEARCH_BUNDLE_DIR"]
-    process = _RUNNING.pop(output_path, None)
-    if process is None:
-        run_pagefind(output_path, bundle_dir, article_glob(settings))
-    else:
-        finish_pagefind(process, output_path, bundle_dir)
+    job = _RUNNING.pop(os.path.abspath(pelican_obj.output_path), None)
+    if job is None:
+        logger.warning("pagefind: the article pages were never written; the search index is unchanged")
+        return
+    started = time.perf_counter()
+    job.finish()
+    logger.info("pagefind: the build waited %.1f s for the index", time.perf_counter() - started)
 
 
 def _get_generators(pelican_obj: Any) -> type[Generator]:

@@ -1,4 +1,7 @@
-// Search page: Pagefind's JavaScript API over the static index in <bundle>/.
+// Search page: Pagefind's JavaScript API over the static index, one bundle per
+// year in <bundle>/<year>/ (the years are in the form's data-shards, newest
+// first). The newest bundle is loaded and the others merged into it
+// (Pagefind's mergeIndex): one search, results and filter counts across all.
 // The form works without this script (it only reloads the page with ?q=...);
 // with it, results appear as you type, with their places, and the country,
 // city and region filters narrow them. The state is kept in the address.
@@ -10,26 +13,38 @@ const more = document.getElementById("search-more");
 const filterBox = document.getElementById("search-filters");
 const selects = [...filterBox.querySelectorAll("select[data-filter]")];
 const siteurl = form.dataset.siteurl;
+const shards = (form.dataset.shards || "").split(" ").filter(Boolean);
 const PAGE = 10;
 const KIND_LABELS = { country: "Countries", city: "Cities", region: "Regions" };
 
 let pagefind = null;
+let loading = null;
 let results = [];
 let shown = 0;
 let generation = 0;
 
-async function loadPagefind() {
-  if (pagefind) return pagefind;
+async function openIndex() {
+  // No articles, no index: the page says so itself.
+  if (!shards.length) throw new Error("no articles to search");
+  const [newest, ...older] = shards;
+  const options = { baseUrl: form.dataset.base, excerptLength: 24 };
   try {
-    pagefind = await import(`${form.dataset.bundle}pagefind.js`);
+    const api = await import(`${form.dataset.bundle}${newest}/pagefind.js`);
+    await api.options(options);
+    await api.init();
+    await Promise.all(older.map((year) => api.mergeIndex(`${form.dataset.bundle}${year}/`, options)));
+    pagefind = api;
+    return api;
   } catch (error) {
     statusLine.textContent =
       "The search index is missing from this copy of the site. Browse the places and archives below instead.";
     throw error;
   }
-  await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 });
-  await pagefind.init();
-  return pagefind;
+}
+
+function loadPagefind() {
+  loading ??= openIndex(); // once, however many callers ask at the same time
+  return loading;
 }
 
 async function fillFilters() {
@@ -152,7 +167,11 @@ async function search() {
     statusLine.textContent = "";
     return;
   }
-  await loadPagefind();
+  try {
+    await loadPagefind();
+  } catch {
+    return; // the status line says why
+  }
   const found = await pagefind.debouncedSearch(query || null, { filters }, 200);
   if (found === null || run !== generation) return;
   results = found.results;
