@@ -219,7 +219,7 @@ def test_dark_scheme_changes_colours(open_page: Any) -> None:
 
 
 def test_follow_place_links_from_an_article(open_page: Any) -> None:
-    page, server, errors, _ = open_page(PAGES[3][1])
+    page, server, errors, _ = open_page(dict(PAGES)["article"])
     page.locator("dl.places").get_by_role("link", name="Lüliang").click()
     page.wait_for_load_state("load")
     assert page.url == f"{TEST_SITEURL}/cities/luliang/"
@@ -266,7 +266,7 @@ def test_unknown_address_gets_the_styled_404_page(open_page: Any) -> None:
 
 
 def test_skip_link_is_first_and_visible_on_focus(open_page: Any) -> None:
-    page, *_ = open_page(PAGES[3][1])
+    page, *_ = open_page(dict(PAGES)["article"])
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to content"
