@@ -45,7 +45,9 @@ def test_place_spellings_invert_the_gazetteer() -> None:
 
 
 def test_place_spellings_order_and_cap() -> None:
-    from digest_search import MAX_SPELLINGS, place_spellings
+    from digest_search import place_spellings
+
+    from digest_converter.gazetteer import MAX_SPELLINGS
 
     hit = SimpleNamespace
     place = hit(key="CN-1")

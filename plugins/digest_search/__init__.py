@@ -71,8 +71,6 @@ DEFAULTS: dict[str, Any] = {
     "DIGEST_SEARCH_BUNDLE_DIR": "pagefind",
     "DIGEST_SEARCH_SPELLINGS": True,
 }
-# Most spellings kept per place (GeoNames lists dozens for big cities).
-MAX_SPELLINGS = 40
 # Pagefind's ready-made interfaces, which the theme does not use (about 420 KB).
 UNUSED_BUNDLE_FILES = (
     "pagefind-ui.js",
@@ -83,7 +81,6 @@ UNUSED_BUNDLE_FILES = (
     "pagefind-component-ui.css",
     "pagefind-highlight.js",
 )
-STRENGTH_ORDER = {"name": 0, "alias": 1, "demonym": 2, "garble": 3}
 
 
 class DigestSearchSettingsError(ValueError):
@@ -122,36 +119,25 @@ def _display(folded: str) -> str:
 
 
 def place_spellings(codes: Iterable[str], gazetteer: Any = None) -> dict[str, list[str]]:
-    """Every spelling the gazetteer knows for each place code, read-only.
+    """Every spelling the gazetteer knows for each place code, shown capitalised.
 
-    The gazetteer maps folded names to places; it is inverted once, for the
-    wanted codes only (one pass over its names). Spellings are folded
-    (lower-case, no accents, no punctuation), shown capitalised, ordered by
-    how much the gazetteer trusts them, then alphabetically; at most
-    ``MAX_SPELLINGS`` per place. Unknown codes get no entry.
+    From ``gazetteer`` when given (tests), else from the project's gazetteer
+    through its small cache (``digest_converter.gazetteer.place_spellings``),
+    which keeps a site build from loading the whole index. Most trusted
+    first, at most ``gazetteer.MAX_SPELLINGS`` per place; unknown codes get no entry.
     """
-    wanted = {code for code in codes if code and not code.startswith("~")}
+    wanted = sorted({code for code in codes if code and not code.startswith("~")})
     if not wanted:
         return {}
+    try:
+        from digest_converter import gazetteer as project_gazetteer
+    except ImportError:
+        return {}
     if gazetteer is None:
-        try:
-            from digest_converter.gazetteer import load_gazetteer
-        except ImportError:
-            return {}
-        gazetteer = load_gazetteer()
-    found: dict[str, dict[str, int]] = {}
-    for key, hits in gazetteer.names.items():
-        for hit in hits:
-            code = hit.place.key
-            if code in wanted:
-                rank = STRENGTH_ORDER.get(hit.strength, 9)
-                names = found.setdefault(code, {})
-                names[key] = min(rank, names.get(key, 9))
-    result: dict[str, list[str]] = {}
-    for code, names in found.items():
-        ordered = sorted(names, key=lambda k: (names[k], len(k), k))[:MAX_SPELLINGS]
-        result[code] = [_display(k) for k in ordered]
-    return result
+        folded = project_gazetteer.place_spellings(wanted)
+    else:
+        folded = project_gazetteer.spellings_in(gazetteer, wanted)
+    return {code: [_display(k) for k in keys] for code, keys in folded.items() if keys}
 
 
 def attach_spellings(places: Iterable[Any], gazetteer: Any = None) -> None:
