@@ -12,6 +12,7 @@ leave unchanged article pages alone; it is wiped when an article disappeared
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -88,20 +89,40 @@ def _stamps(folder: Path) -> dict[str, int]:
     return stamps
 
 
+def kept_by_plugins(staging: Path) -> tuple[set[str], tuple[str, ...]]:
+    """Files and folders (ending in "/") that plugins kept from an earlier build.
+
+    A plugin that leaves a file of the previous build in place instead of
+    writing it again (the incremental writer, the feeds, the search index)
+    lists it under "keep" in its state file beside the staging folder,
+    ``<staging>.<plugin>-state.json``.
+    """
+    files: set[str] = set()
+    folders: list[str] = []
+    for state_file in sorted(staging.parent.glob(f"{glob.escape(staging.name)}.*-state.json")):
+        try:
+            keep = json.loads(state_file.read_text(encoding="utf-8")).get("keep", [])
+        except (OSError, ValueError, AttributeError):
+            continue  # no usable record: nothing kept by that plugin
+        for entry in keep if isinstance(keep, list) else []:
+            if isinstance(entry, str) and entry.endswith("/"):
+                folders.append(entry)
+            elif isinstance(entry, str):
+                files.add(entry)
+    return files, tuple(folders)
+
+
 def _remove_unmade(
     staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",)
 ) -> None:
     """Delete what this build neither wrote nor chose to keep: the feed of a city that lost its
-    last article, say. Kept: pages the incremental writer skipped (listed in its state file)
-    and the theme's static files (Pelican copies them with their own timestamps)."""
-    state_file = staging.with_name(staging.name + RENDER_STATE_SUFFIX)
-    kept: set[str] = set()
-    if state_file.exists():
-        pages = json.loads(state_file.read_text(encoding="utf-8")).get("pages", {})
-        kept = {f for entry in pages.values() for f in entry.get("files", [])}
+    last article, say. Kept: what plugins list as kept (:func:`kept_by_plugins`) and the
+    theme's static files (Pelican copies them with their own timestamps)."""
+    kept, kept_folders = kept_by_plugins(staging)
+    prefixes = kept_prefixes + kept_folders
     for rel, stamp in _stamps(staging).items():
         made = before.get(rel) != stamp  # new, or written again by this build
-        if made or rel in kept or rel.startswith(kept_prefixes):
+        if made or rel in kept or rel.startswith(prefixes):
             continue
         (staging / rel).unlink()
 

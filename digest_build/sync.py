@@ -59,28 +59,36 @@ def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({
     for leftover in output.rglob(".*.tmp"):
         leftover.unlink(missing_ok=True)  # from a sync that was killed mid-copy
     wanted: set[str] = set()
+    out_root = str(output)
     for dirpath, _dirnames, filenames in os.walk(staging):
+        rel_dir = os.path.relpath(dirpath, staging).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted(filenames):
-            source = Path(dirpath) / name
-            rel = source.relative_to(staging).as_posix()
+            rel = prefix + name
             wanted.add(rel)
-            target = output / rel
-            source_stat = source.stat()
+            source = os.path.join(dirpath, name)
+            target = os.path.join(out_root, rel)
+            source_stat = os.stat(source)
             try:
                 target_stat = os.lstat(target)
             except FileNotFoundError:
                 target_stat = None
-            was = previous.get(rel)
             if (
                 target_stat is not None
-                and was == [source_stat.st_size, source_stat.st_mtime_ns, target_stat.st_mtime_ns]
+                and previous.get(rel)
+                == [source_stat.st_size, source_stat.st_mtime_ns, target_stat.st_mtime_ns]
                 and target_stat.st_size == source_stat.st_size
             ):
                 report.unchanged += 1  # neither copy changed since the last sync
-            elif target.is_file() and not target.is_symlink() and filecmp.cmp(source, target, shallow=False):
+            elif (
+                target_stat is not None
+                and os.path.isfile(target)
+                and not os.path.islink(target)
+                and filecmp.cmp(source, target, shallow=False)
+            ):
                 report.unchanged += 1
             else:
-                write_atomic(target, source.read_bytes())
+                write_atomic(Path(target), Path(source).read_bytes())
                 report.written.append(rel)
             record[rel] = [source_stat.st_size, source_stat.st_mtime_ns, os.lstat(target).st_mtime_ns]
     for dirpath, dirnames, filenames in os.walk(output, topdown=True):

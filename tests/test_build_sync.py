@@ -85,3 +85,20 @@ def test_an_output_file_changed_by_hand_is_put_back(tmp_path: Path) -> None:
     output.with_name("output.sync-state.json").unlink()
     (output / "index.html").write_text("HOME", encoding="utf-8")
     assert sync_tree(staging, output).written == ["index.html"]
+
+
+def test_files_plugins_keep_survive_and_leftovers_go(tmp_path: Path) -> None:
+    """A build through staging deletes what it neither wrote nor a plugin listed as kept."""
+    import json
+
+    from digest_build.site import _remove_unmade, _stamps
+
+    files = {"kept.xml": "k", "gone.xml": "g", "new.html": "n"}
+    staging = tree(tmp_path / "staging", files | {"pagefind/2019/a.pf": "x", "pagefind/2018/b.pf": "y"})
+    before = _stamps(staging)
+    os.utime(staging / "new.html", ns=(before["new.html"] + 10**9, before["new.html"] + 10**9))  # rewritten
+    (tmp_path / "staging.feeds-state.json").write_text(json.dumps({"keep": ["kept.xml"]}))
+    (tmp_path / "staging.pagefind-state.json").write_text(json.dumps({"keep": ["pagefind/2019/"]}))
+    (tmp_path / "staging.broken-state.json").write_text("{not json")
+    _remove_unmade(staging, before)
+    assert sorted(_stamps(staging)) == ["kept.xml", "new.html", "pagefind/2019/a.pf"]

@@ -269,8 +269,8 @@ class FeedCache:
     when a build starts and written back when the feeds are done, so a build
     killed half-way regenerates every feed next time. A feed is skipped only
     when its key (format, header, items, feedgen's version) is the recorded one
-    and its file is still there; the file's time is then set to now, which is
-    how the build's staging step (digest_build.site) tells "kept by this build"
+    and its file is still there; the record lists it under "keep", which is how
+    the build's staging step (digest_build.site) tells "kept by this build"
     from "left over".
     """
 
@@ -283,8 +283,8 @@ class FeedCache:
         self.previous: dict[str, str] = {}
         if self.state_file.exists():
             try:
-                self.previous = dict(json.loads(self.state_file.read_text(encoding="utf-8")))
-            except (json.JSONDecodeError, OSError, TypeError, ValueError):
+                self.previous = dict(json.loads(self.state_file.read_text(encoding="utf-8"))["feeds"])
+            except (json.JSONDecodeError, OSError, TypeError, ValueError, KeyError):
                 self.previous = {}
             self.state_file.unlink(missing_ok=True)
         self.current: dict[str, str] = {}
@@ -302,13 +302,15 @@ class FeedCache:
         path = sanitised_join(str(self.output), save_as)
         self.current[save_as] = key
         if self.previous.get(save_as) == key and os.path.isfile(path):
-            os.utime(path)
             self.skipped += 1
             return
         write(path, spec, items)
 
     def save(self) -> None:
-        write_atomic(self.state_file, json.dumps(self.current, sort_keys=True).encode())
+        # "keep": the feeds this build vouches for, written or not (digest_build.site deletes
+        # from its staging folder what a build neither wrote nor listed as kept).
+        data = {"feeds": self.current, "keep": sorted(self.current)}
+        write_atomic(self.state_file, json.dumps(data, sort_keys=True).encode())
 
 
 _FEEDGEN_VERSION = importlib.metadata.version("feedgen")

@@ -282,7 +282,10 @@ def read_state(path: Path, header: Mapping[str, Any]) -> dict[str, str]:
 
 
 def write_state(path: Path, header: Mapping[str, Any], shards: Mapping[str, str]) -> None:
-    data = {**header, "shards": dict(sorted(shards.items()))}
+    # "keep": the bundles this build vouches for without rewriting them (digest_build.site
+    # deletes from its staging folder what a build neither wrote nor listed as kept).
+    keep = [f"{header['bundle_dir']}/{name}/" for name in sorted(shards)]
+    data = {**header, "shards": dict(sorted(shards.items())), "keep": keep}
     write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
@@ -342,14 +345,6 @@ def index_shard(
         _remove(work)
 
 
-def _restamp(folder: Path) -> None:
-    """Give the files of a bundle kept as it was this build's time: a build through a staging
-    folder (``digest_build.site``) deletes the files a build did not write."""
-    for dirpath, _dirnames, filenames in os.walk(folder):
-        for filename in filenames:
-            os.utime(os.path.join(dirpath, filename))
-
-
 def update_index(
     output_path: str | os.PathLike[str],
     bundle_dir: str,
@@ -384,8 +379,6 @@ def update_index(
     stale = stale_shards(fingerprints, recorded, present)
     done = {name: fp for name, fp in fingerprints.items() if name not in stale}
     write_state(state_file, header, done)
-    for name in done:
-        _restamp(root / name)
     for name in stale:
         started = time.perf_counter()
         index_shard(output, bundle_dir, name, shards[name], executable)

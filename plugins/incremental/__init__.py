@@ -238,9 +238,10 @@ class IncrementalWriter(Writer):
             path = Path(self.output_path) / stale
             if path.is_file():
                 path.unlink()  # a page this build no longer makes (a place's page 3, say)
-        write_atomic(
-            self._state_file, json.dumps({"site": self._site, "pages": self.pages}, sort_keys=True).encode()
-        )
+        # "keep": every file of every page, rendered or skipped (digest_build.site deletes from
+        # its staging folder what a build neither wrote nor listed as kept).
+        state = {"site": self._site, "pages": self.pages, "keep": sorted(current)}
+        write_atomic(self._state_file, json.dumps(state, sort_keys=True).encode())
         log.info("incremental: %d pages unchanged, %d rendered", self.skipped, len(self.pages) - self.skipped)
 
 
