@@ -117,9 +117,16 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     described: Any
     if is_content:
         # The slug, not the url: Pelican recomputes a url from the settings at every access.
-        described = [str(getattr(value, a, "")) for a in ("slug", "title", "date", "summary")] + sorted(
-            f"{k}={v}" for k, v in value.metadata.items()
-        )
+        # The text by its digest, not through Pelican's ``summary`` (worked out anew from the
+        # text at every access), which lists show when the metadata has no summary.
+        text = str(getattr(value, "_content", "") or "").encode("utf-8", "surrogatepass")
+        described = [
+            str(getattr(value, "slug", "")),
+            str(getattr(value, "title", "")),
+            str(getattr(value, "date", "")),
+            hashlib.sha256(text).hexdigest(),
+            *sorted(f"{k}={v}" for k, v in value.metadata.items()),
+        ]
     elif depth >= 2 and callable(getattr(value, "ref", None)):
         # A place inside another page's variables: what such pages show of it (its ref),
         # not its articles, which change whenever one of them is added.
