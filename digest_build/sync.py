@@ -56,8 +56,6 @@ def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({
     previous = _load_record(record_file)
     record_file.unlink(missing_ok=True)
     record: Record = {}
-    for leftover in output.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)  # from a sync that was killed mid-copy
     wanted: set[str] = set()
     out_root = str(output)
     for dirpath, _dirnames, filenames in os.walk(staging):
@@ -91,19 +89,26 @@ def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({
                 write_atomic(Path(target), Path(source).read_bytes())
                 report.written.append(rel)
             record[rel] = [source_stat.st_size, source_stat.st_mtime_ns, os.lstat(target).st_mtime_ns]
+    emptied: set[str] = set()  # folders that lost a file: removed below if nothing is left
     for dirpath, dirnames, filenames in os.walk(output, topdown=True):
-        here = Path(dirpath)
-        if here == output:
+        if dirpath == out_root:
             dirnames[:] = [d for d in dirnames if d not in keep]
             filenames = [f for f in filenames if f not in keep]
+        rel_dir = os.path.relpath(dirpath, output).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in filenames:
-            rel = (here / name).relative_to(output).as_posix()
-            if rel not in wanted:
-                (here / name).unlink()
-                report.removed.append(rel)
-    for dirpath, _dirnames, _filenames in sorted(os.walk(output), key=lambda w: -len(w[0])):
-        here = Path(dirpath)
-        if here != output and not any(here.iterdir()) and here.name not in keep:
-            here.rmdir()
+            rel = prefix + name
+            if rel not in wanted:  # gone from the build, or a copy killed half-way (.name.tmp)
+                os.unlink(os.path.join(dirpath, name))
+                emptied.add(dirpath)
+                if not (name.startswith(".") and name.endswith(".tmp")):
+                    report.removed.append(rel)
+    for folder in sorted(emptied, key=len, reverse=True):
+        while folder != out_root and os.path.commonpath([folder, out_root]) == out_root:
+            try:
+                os.rmdir(folder)  # only succeeds when empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
     write_atomic(record_file, json.dumps(record, sort_keys=True).encode())
     return report
