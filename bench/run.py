@@ -362,9 +362,15 @@ class Bench:
             return self.stage(self.build_cmd(content, output), what)
         staging = output.parent / (output.name + "-staging")
         if fresh:
+            # Nothing of an earlier build: staging, the records beside it and beside the output
+            # (inputs, render state, feeds, search index, sync) and Pelican's reader cache.
             shutil.rmtree(staging, ignore_errors=True)
-            for suffix in (".inputs.json", ".render-state.json"):
-                staging.with_name(staging.name + suffix).unlink(missing_ok=True)
+            for folder in (staging, output):
+                for leftover in folder.parent.glob(f"{folder.name}.*"):
+                    if leftover.is_dir():
+                        shutil.rmtree(leftover)
+                    else:
+                        leftover.unlink()
         code = (
             "import sys; from pathlib import Path; from digest_build.site import build_site; "
             "a = [Path(x) for x in sys.argv[1:]]; build_site(a[0], a[1], a[2], a[3], a[4])"
@@ -803,13 +809,17 @@ def write_results(path: Path, results: list[SizeResult], bench: Bench, args: arg
         "`python -m pelican --settings pelicanconf.py` (the project's plugins and theme) into a staging "
         "folder, then `digest_build.sync.sync_tree` into the output folder; here from nothing (no staging, "
         "no recorded state, an empty output). *Rebuilds* run the same function: it skips Pelican when no "
-        "input changed, and otherwise Pelican's writer (plugin `incremental`) renders only the article "
-        "pages whose inputs changed; index, place, archive and feed pages are always rendered.",
+        "input changed, and otherwise Pelican's writer (plugin `incremental`) renders only the pages "
+        "whose inputs changed (an article's page, its related articles' pages, its places' pages and "
+        "their page for its year, its month and year in the archives, the home page and the indexes), "
+        "feeds are regenerated only when their items changed, only the search index of the article's "
+        "year is rebuilt, and only changed files are copied to the output.",
         "* *CPU time*: user + system seconds of the stage's processes (the conversion uses a process pool, "
         "so its CPU time can exceed its wall time); it is less disturbed than wall time by other load on "
         "the machine.",
         "* *Rebuild after adding one article*: one more raw article saved, then conversion "
-        "(incremental: the others are unchanged) and the build into the existing output.",
+        "(incremental: the others are unchanged) and the build into the existing output. The article is "
+        "drawn like the others, so its date falls anywhere in the corpus's years, not only today.",
         "* *Rebuild when nothing changed*: the same two commands once more.",
         "* *Bare Pelican*: the same Markdown (a copy with a `tags:` line made of the countries, cities and "
         "regions, and `url` renamed so it does not replace the article's URL) built by Pelican alone: "
