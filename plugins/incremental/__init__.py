@@ -9,9 +9,11 @@ month) and from everything that shapes every page (the theme, the plugins, the
 settings, Pelican's version). When the key matches the one recorded by the
 previous build and the files are still there, the page is not rendered again.
 Adding one article re-renders its own page, its related articles' pages, its
-places' pages, its month, and the paginated home page; the thousands of others
-stay as they are. Feeds and other files plugins write themselves are always
-written.
+places' pages and their page for its year, its month and year in the archives,
+the home page and the place indexes; the thousands of others stay as they are.
+Files other plugins write themselves are theirs to skip (the feeds, the search
+index); the state file lists every file of every page under "keep" so that the
+build's staging step does not delete the pages left as they were.
 
 Safety: the state file is removed when a build starts and written back only
 when it finishes, so a build killed half-way renders everything next time;
