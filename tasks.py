@@ -117,14 +117,16 @@ def test(c: Context, args: str = "") -> None:
 
 @task
 def clean(c: Context) -> None:
-    """Delete the built site and caches (converted Markdown in content/articles is kept)."""
-    for path in (OUTPUT, ROOT / ".pytest_cache", ROOT / "__pycache__"):
+    """Delete the built site, the build folder and records, and caches (content/articles is kept)."""
+    for path in (OUTPUT, ROOT / ".build", ROOT / ".pytest_cache", ROOT / "__pycache__"):
         if path.exists():
             shutil.rmtree(path)
+    for record in OUTPUT.parent.glob(f"{OUTPUT.name}.*-state.json"):
+        record.unlink()  # what the last build kept beside output/
     for cache in ROOT.rglob("__pycache__"):
         if ".venv" not in cache.parts:
             shutil.rmtree(cache, ignore_errors=True)
-    print("removed output/ and caches")
+    print("removed output/, .build/ and caches")
 
 
 @task(help={"gold": "gold labels (JSON)", "source": "raw articles of that gold file"})
