@@ -556,3 +556,20 @@ def test_search_across_years_in_a_browser(chromium: Any, sharded: SimpleNamespac
         assert errors == [] and server.outside == [] and server.missing == []
     finally:
         context.close()
+
+
+def test_a_year_is_queued_for_indexing_as_soon_as_its_pages_are_written(tmp_path: Path) -> None:
+    """Pelican writes article pages newest first: a year's shard can be indexed while the
+    older years and the rest of the site are written."""
+    from digest_search import IndexJob
+
+    shards = {"2024": ("articles/a/index.html", "articles/b/index.html"), "2019": ("articles/c/index.html",)}
+    job = IndexJob(str(tmp_path / "output"), "pagefind", shards)  # not started: only the queue is looked at
+    job.page_written("articles/a/index.html")
+    assert job.queue.empty()
+    job.page_written("articles/b/index.html")
+    job.page_written("theme/css/style.css")  # not an article page: ignored
+    assert job.queue.get_nowait() == "2024" and job.queue.empty()
+    job.close()  # the pages never announced (2019 here) are queued at the end, then the end mark
+    job.close()
+    assert [job.queue.get_nowait() for _ in range(2)] == ["2019", None] and job.queue.empty()

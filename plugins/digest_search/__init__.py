@@ -46,6 +46,7 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -345,66 +346,139 @@ def index_shard(
         _remove(work)
 
 
+class ShardIndex:
+    """The search index of one output folder, brought up to date one shard at a time.
+
+    :meth:`begin` removes leftovers and the bundles of years that have no articles
+    any more; :meth:`update` indexes one shard again if its fingerprint changed or its
+    bundle is missing; :meth:`end` writes the final record. The state file beside the
+    output folder records each shard's fingerprint once its bundle is complete, and
+    drops it before the bundle is touched: a build killed at any point re-indexes what
+    it had not finished, and only that.
+    """
+
+    def __init__(
+        self,
+        output_path: str | os.PathLike[str],
+        bundle_dir: str,
+        shards: Mapping[str, Iterable[str]],
+        executable: str | None = None,
+    ) -> None:
+        self.executable = executable or pagefind_executable()
+        self.output = Path(output_path).resolve()
+        self.bundle_dir = bundle_dir
+        self.root = self.output / bundle_dir
+        self.shards = {name: tuple(pages) for name, pages in shards.items()}
+        self.header = {
+            "format": STATE_FORMAT,
+            "pagefind": pagefind_version(self.executable),
+            "bundle_dir": bundle_dir,
+        }
+        self.state_file = state_path(self.output)
+        self.done: dict[str, str] = {}
+        self.indexed: list[str] = []
+
+    def begin(self) -> None:
+        recorded = read_state(self.state_file, self.header)
+        for leftover in self.output.parent.glob(f"{glob.escape(self.output.name)}.pagefind-*.tmp"):
+            _remove(leftover)  # from a build killed while indexing
+        if self.root.is_dir():
+            for entry in unwanted_entries(self.shards, os.listdir(self.root)):
+                _remove(self.root / entry)
+        # A recorded fingerprint still describes its bundle until that bundle is touched.
+        self.done = {name: fp for name, fp in recorded.items() if name in self.shards}
+        if self.shards:
+            write_state(self.state_file, self.header, self.done)
+
+    def update(self, name: str) -> None:
+        pages = self.shards[name]
+        fingerprint = shard_fingerprint(self.output, pages)
+        present = (self.root / name / "pagefind-entry.json").is_file()
+        if self.done.get(name) == fingerprint and present:
+            return
+        started = time.perf_counter()
+        self.done.pop(name, None)
+        write_state(self.state_file, self.header, self.done)
+        index_shard(self.output, self.bundle_dir, name, pages, self.executable)
+        self.done[name] = fingerprint
+        write_state(self.state_file, self.header, self.done)
+        self.indexed.append(name)
+        took = time.perf_counter() - started
+        logger.info("pagefind: indexed %s (%d pages) in %.1f s", name, len(pages), took)
+
+    def end(self) -> list[str]:
+        if not self.shards:
+            if self.root.is_dir() and not any(self.root.iterdir()):
+                self.root.rmdir()
+            self.state_file.unlink(missing_ok=True)
+        elif not self.indexed:
+            logger.info("pagefind: all %d shards unchanged", len(self.shards))
+        return self.indexed
+
+
 def update_index(
     output_path: str | os.PathLike[str],
     bundle_dir: str,
     shards: Mapping[str, Iterable[str]],
     executable: str | None = None,
 ) -> list[str]:
-    """Bring ``<output>/<bundle_dir>/`` up to date with ``shards`` ({year: pages}); returns the years indexed.
-
-    The state file beside the output folder records each shard's fingerprint once its
-    bundle is complete, and drops it before the bundle is touched: a build killed at any
-    point re-indexes what it had not finished, and only that.
-    """
-    executable = executable or pagefind_executable()
-    output = Path(output_path).resolve()
-    root = output / bundle_dir
-    shards = {name: tuple(pages) for name, pages in shards.items()}
-    header = {"format": STATE_FORMAT, "pagefind": pagefind_version(executable), "bundle_dir": bundle_dir}
-    state_file = state_path(output)
-    recorded = read_state(state_file, header)
-    for leftover in output.parent.glob(f"{glob.escape(output.name)}.pagefind-*.tmp"):
-        _remove(leftover)  # from a build killed while indexing
-    if root.is_dir():
-        for entry in unwanted_entries(shards, os.listdir(root)):
-            _remove(root / entry)
-    if not shards:
-        if root.is_dir() and not any(root.iterdir()):
-            root.rmdir()
-        state_file.unlink(missing_ok=True)
-        return []
-    fingerprints = {name: shard_fingerprint(output, pages) for name, pages in shards.items()}
-    present = [name for name in shards if (root / name / "pagefind-entry.json").is_file()]
-    stale = stale_shards(fingerprints, recorded, present)
-    done = {name: fp for name, fp in fingerprints.items() if name not in stale}
-    write_state(state_file, header, done)
-    for name in stale:
-        started = time.perf_counter()
-        index_shard(output, bundle_dir, name, shards[name], executable)
-        done[name] = fingerprints[name]
-        write_state(state_file, header, done)
-        took = time.perf_counter() - started
-        logger.info("pagefind: indexed %s (%d pages) in %.1f s", name, len(shards[name]), took)
-    if not stale:
-        logger.info("pagefind: all %d shards unchanged", len(shards))
-    return stale
+    """Bring ``<output>/<bundle_dir>/`` up to date with ``shards`` ({year: pages}); returns the
+    years indexed (see :class:`ShardIndex`)."""
+    index = ShardIndex(output_path, bundle_dir, shards, executable)
+    index.begin()
+    for name in index.shards:
+        index.update(name)
+    return index.end()
 
 
 class IndexJob(threading.Thread):
-    """:func:`update_index` in the background: the rest of the build goes on on the other core."""
+    """A :class:`ShardIndex` in the background, fed shard by shard as their pages are written.
+
+    Article pages are written one year after another (Pelican writes them newest first), so
+    a year can be indexed while Pelican writes the older ones and the rest of the site, on
+    the other core. :meth:`page_written` counts each year's pages down; a year is queued when
+    all of its pages are on disk, and :meth:`close` queues whatever is left.
+    """
 
     def __init__(self, output_path: str, bundle_dir: str, shards: Mapping[str, Iterable[str]]) -> None:
-        super().__init__(name=f"pagefind {output_path}")
-        self.args_ = (output_path, bundle_dir, shards, pagefind_executable())
+        # A daemon: a build that fails before closing the queue must still be able to exit.
+        super().__init__(name=f"pagefind {output_path}", daemon=True)
+        self.index = ShardIndex(output_path, bundle_dir, shards)
+        self.closed = False
+        self.pending = {name: set(pages) for name, pages in self.index.shards.items()}
+        self.shard_of = {page: name for name, pages in self.index.shards.items() for page in pages}
+        self.queue: queue.Queue[str | None] = queue.Queue()
         self.indexed: list[str] = []
         self.error: BaseException | None = None
 
+    def page_written(self, page: str) -> None:
+        name = self.shard_of.get(page)
+        if name is None or name not in self.pending:
+            return
+        self.pending[name].discard(page)
+        if not self.pending[name]:
+            del self.pending[name]
+            self.queue.put(name)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for name in list(self.pending):
+            del self.pending[name]
+            self.queue.put(name)
+        self.queue.put(None)
+
     def run(self) -> None:
         try:
-            self.indexed = update_index(*self.args_)
+            self.index.begin()
+            while (name := self.queue.get()) is not None:
+                self.index.update(name)
+            self.indexed = self.index.end()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
             self.error = exc
+            while self.queue.get() is not None:  # let close() and page_written() go on
+                pass
 
     def finish(self) -> list[str]:
         self.join()
@@ -457,11 +531,14 @@ def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
 
 
-# Indexing started when the article pages were written, waited for when the build ends.
+# Indexing started when the articles are known, fed as their pages are written, waited for
+# when the build ends.
 _RUNNING: dict[str, IndexJob] = {}
+# The page whose writing was announced last, per output: written once the next is announced.
+_ANNOUNCED: dict[str, str] = {}
 
 
-def _on_articles_written(generator: Any, writer: Any = None) -> None:
+def _on_articles_known(generator: Any) -> None:
     settings = generator.settings
     if not settings.get("DIGEST_SEARCH_PAGEFIND"):
         return
@@ -470,7 +547,30 @@ def _on_articles_written(generator: Any, writer: Any = None) -> None:
     shards = plan_shards(article_pages(articles, article_prefix(settings)))
     job = IndexJob(output_path, settings["DIGEST_SEARCH_BUNDLE_DIR"], shards)
     _RUNNING[output_path] = job
+    _ANNOUNCED.pop(output_path, None)
     job.start()
+
+
+def _on_article_to_write(generator: Any, content: Any = None) -> None:
+    output_path = os.path.abspath(generator.output_path)
+    job = _RUNNING.get(output_path)
+    if job is None:
+        return
+    previous = _ANNOUNCED.pop(output_path, None)
+    if previous is not None:
+        job.page_written(previous)  # Pelican writes one page before announcing the next
+    _ANNOUNCED[output_path] = str(getattr(content, "save_as", "") or "")
+
+
+def _on_articles_written(generator: Any, writer: Any = None) -> None:
+    output_path = os.path.abspath(generator.output_path)
+    job = _RUNNING.get(output_path)
+    if job is None:
+        return
+    previous = _ANNOUNCED.pop(output_path, None)
+    if previous is not None:
+        job.page_written(previous)
+    job.close()
 
 
 def _on_finalized(pelican_obj: Any) -> None:
@@ -481,6 +581,7 @@ def _on_finalized(pelican_obj: Any) -> None:
         logger.warning("pagefind: the article pages were never written; the search index is unchanged")
         return
     started = time.perf_counter()
+    job.close()  # already closed when the article pages were written; this is a safety net
     job.finish()
     logger.info("pagefind: the build waited %.1f s for the index", time.perf_counter() - started)
 
@@ -492,5 +593,7 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
+    signals.article_generator_finalized.connect(_on_articles_known)
+    signals.article_generator_write_article.connect(_on_article_to_write)
     signals.article_writer_finalized.connect(_on_articles_written)
     signals.finalized.connect(_on_finalized)
