@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,18 +90,21 @@ def _stamps(folder: Path) -> dict[str, int]:
     return stamps
 
 
-def kept_by_plugins(staging: Path) -> tuple[set[str], tuple[str, ...]]:
+def kept_by_plugins(staging: Path, since_ns: int = 0) -> tuple[set[str], tuple[str, ...]]:
     """Files and folders (ending in "/") that plugins kept from an earlier build.
 
     A plugin that leaves a file of the previous build in place instead of
     writing it again (the incremental writer, the feeds, the search index)
     lists it under "keep" in its state file beside the staging folder,
-    ``<staging>.<plugin>-state.json``.
+    ``<staging>.<plugin>-state.json``. Only records written since ``since_ns``
+    (this build) count: a plugin switched off keeps nothing.
     """
     files: set[str] = set()
     folders: list[str] = []
     for state_file in sorted(staging.parent.glob(f"{glob.escape(staging.name)}.*-state.json")):
         try:
+            if state_file.stat().st_mtime_ns < since_ns:
+                continue
             keep = json.loads(state_file.read_text(encoding="utf-8")).get("keep", [])
         except (OSError, ValueError, AttributeError):
             continue  # no usable record: nothing kept by that plugin
@@ -113,12 +117,12 @@ def kept_by_plugins(staging: Path) -> tuple[set[str], tuple[str, ...]]:
 
 
 def _remove_unmade(
-    staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",)
+    staging: Path, before: dict[str, int], kept_prefixes: tuple[str, ...] = ("theme/",), since_ns: int = 0
 ) -> None:
     """Delete what this build neither wrote nor chose to keep: the feed of a city that lost its
     last article, say. Kept: what plugins list as kept (:func:`kept_by_plugins`) and the
     theme's static files (Pelican copies them with their own timestamps)."""
-    kept, kept_folders = kept_by_plugins(staging)
+    kept, kept_folders = kept_by_plugins(staging, since_ns)
     prefixes = kept_prefixes + kept_folders
     for rel, stamp in _stamps(staging).items():
         made = before.get(rel) != stamp  # new, or written again by this build
@@ -151,6 +155,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
             if folder.exists():
                 shutil.rmtree(folder)
     before = _stamps(staging)
+    started_ns = time.time_ns()
     subprocess.run(
         [
             sys.executable,
@@ -168,7 +173,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         cwd=root,
         check=True,
     )
-    _remove_unmade(staging, before)
+    _remove_unmade(staging, before, since_ns=started_ns)
     report = sync_tree(staging, output)
     write_atomic(stamp, json.dumps({"fingerprint": fingerprint, "articles": articles}).encode())
     return BuildResult(skipped=False, sync=report, full=full)

@@ -90,6 +90,7 @@ def test_an_output_file_changed_by_hand_is_put_back(tmp_path: Path) -> None:
 def test_files_plugins_keep_survive_and_leftovers_go(tmp_path: Path) -> None:
     """A build through staging deletes what it neither wrote nor a plugin listed as kept."""
     import json
+    import time
 
     from digest_build.site import _remove_unmade, _stamps
 
@@ -97,8 +98,13 @@ def test_files_plugins_keep_survive_and_leftovers_go(tmp_path: Path) -> None:
     staging = tree(tmp_path / "staging", files | {"pagefind/2019/a.pf": "x", "pagefind/2018/b.pf": "y"})
     before = _stamps(staging)
     os.utime(staging / "new.html", ns=(before["new.html"] + 10**9, before["new.html"] + 10**9))  # rewritten
+    started = time.time_ns()
     (tmp_path / "staging.feeds-state.json").write_text(json.dumps({"keep": ["kept.xml"]}))
     (tmp_path / "staging.pagefind-state.json").write_text(json.dumps({"keep": ["pagefind/2019/"]}))
     (tmp_path / "staging.broken-state.json").write_text("{not json")
-    _remove_unmade(staging, before)
+    # The record of a plugin that did not run in this build (switched off) keeps nothing.
+    old = tmp_path / "staging.switched-off-state.json"
+    old.write_text(json.dumps({"keep": ["gone.xml"]}))
+    os.utime(old, ns=(started - 10**9, started - 10**9))
+    _remove_unmade(staging, before, since_ns=started)
     assert sorted(_stamps(staging)) == ["kept.xml", "new.html", "pagefind/2019/a.pf"]
