@@ -307,6 +307,10 @@ class FeedCache:
         write(path, spec, items)
 
     def save(self) -> None:
+        for gone in sorted(set(self.previous) - set(self.current)):
+            stale = sanitised_join(str(self.output), gone)
+            if os.path.isfile(stale):
+                os.remove(stale)  # the feed of a place that has no article any more
         # "keep": the feeds this build vouches for, written or not (digest_build.site deletes
         # from its staging folder what a build neither wrote nor listed as kept).
         data = {"feeds": self.current, "keep": sorted(self.current)}
