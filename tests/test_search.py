@@ -573,3 +573,37 @@ def test_a_year_is_queued_for_indexing_as_soon_as_its_pages_are_written(tmp_path
     job.close()  # the pages never announced (2019 here) are queued at the end, then the end mark
     job.close()
     assert [job.queue.get_nowait() for _ in range(2)] == ["2019", None] and job.queue.empty()
+
+
+def test_shard_fingerprint_reads_only_pages_whose_stat_changed(tmp_path: Path, monkeypatch) -> None:
+    """With the recorded page digests, a build reads the pages it wrote, not all of them; a page
+    written again (new time) is read, and the fingerprint is the same as without the record."""
+    from digest_search import read_page_digests, shard_fingerprint, state_path, write_state
+
+    out = tmp_path / "out"
+    pages = []
+    for slug in ("a", "b", "c"):
+        (out / "articles" / slug).mkdir(parents=True)
+        (out / "articles" / slug / "index.html").write_bytes(PAGE)
+        pages.append(f"articles/{slug}/index.html")
+    digests: dict = {}
+    first = shard_fingerprint(out, pages, digests)
+    assert first == shard_fingerprint(out, pages) and sorted(digests) == sorted(pages)
+    header = {"format": 2, "pagefind": "pagefind 1.5.2", "bundle_dir": "pagefind"}
+    write_state(state_path(out), header, {"2024": first}, digests)
+    recorded = read_page_digests(state_path(out), header)
+    assert recorded == digests
+    read: list[str] = []
+    real_read_bytes = Path.read_bytes
+
+    def counting_read_bytes(path: Path) -> bytes:
+        read.append(path.relative_to(out).as_posix())
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_read_bytes)
+    assert shard_fingerprint(out, pages, recorded) == first and read == []
+    (out / "articles" / "b" / "index.html").write_bytes(PAGE.replace(b"Body", b"Bod"))
+    changed = shard_fingerprint(out, pages, recorded)
+    assert read == ["articles/b/index.html"] and changed != first
+    monkeypatch.undo()
+    assert changed == shard_fingerprint(out, pages)

@@ -157,7 +157,7 @@ def attach_spellings(places: Iterable[Any], gazetteer: Any = None) -> None:
 # Beside the output folder, never inside it (it would be published); see state_path.
 STATE_SUFFIX = ".pagefind-state.json"
 # Bumped when the bundle layout, the fingerprint or the canonical form changes.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _BODY_MARK = b"data-pagefind-body"
 _TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)")
 
@@ -239,14 +239,31 @@ def searchable_part(html: bytes) -> bytes:
     return html
 
 
-def shard_fingerprint(output_path: str | os.PathLike[str], pages: Iterable[str]) -> str:
-    """sha256 over the shard's pages: their paths, sorted, and what Pagefind can read of them."""
+# page -> [size, mtime_ns, digest of what Pagefind can read of it], as last read.
+PageDigests = dict[str, list[Any]]
+
+
+def shard_fingerprint(
+    output_path: str | os.PathLike[str], pages: Iterable[str], digests: PageDigests | None = None
+) -> str:
+    """sha256 over the shard's pages: their paths, sorted, and what Pagefind can read of them.
+
+    With ``digests`` (updated in place), a page whose size and modification time are those
+    recorded is not read again: a build reads only the pages it wrote, not all 10,000.
+    """
     root = Path(output_path)
     digest = hashlib.sha256()
     for page in sorted(pages):
-        data = searchable_part((root / page).read_bytes())
-        digest.update(f"{page}\0{len(data)}\0".encode())
-        digest.update(data)
+        path = root / page
+        stat = path.stat()
+        known = digests.get(page) if digests is not None else None
+        if known is not None and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+            page_digest = str(known[2])
+        else:
+            page_digest = hashlib.sha256(searchable_part(path.read_bytes())).hexdigest()
+            if digests is not None:
+                digests[page] = [stat.st_size, stat.st_mtime_ns, page_digest]
+        digest.update(f"{page}\0{page_digest}\0".encode())
     return digest.hexdigest()
 
 
@@ -282,12 +299,28 @@ def read_state(path: Path, header: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in shards.items()} if isinstance(shards, dict) else {}
 
 
-def write_state(path: Path, header: Mapping[str, Any], shards: Mapping[str, str]) -> None:
+def read_page_digests(path: Path, header: Mapping[str, Any]) -> PageDigests:
+    """The recorded page digests (see :func:`shard_fingerprint`), if recorded with the same header."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
+        return {}
+    pages = data.get("pages")
+    if not isinstance(pages, dict):
+        return {}
+    return {str(k): list(v) for k, v in pages.items() if isinstance(v, list) and len(v) == 3}
+
+
+def write_state(
+    path: Path, header: Mapping[str, Any], shards: Mapping[str, str], pages: PageDigests | None = None
+) -> None:
     # "keep": the bundles this build vouches for without rewriting them (digest_build.site
     # deletes from its staging folder what a build neither wrote nor listed as kept).
     keep = [f"{header['bundle_dir']}/{name}/" for name in sorted(shards)]
-    data = {**header, "shards": dict(sorted(shards.items())), "keep": keep}
-    write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode())
+    data = {**header, "shards": dict(sorted(shards.items())), "keep": keep, "pages": pages or {}}
+    write_atomic(path, json.dumps(data, sort_keys=True).encode())
 
 
 def _remove(path: Path) -> None:
@@ -376,10 +409,17 @@ class ShardIndex:
         }
         self.state_file = state_path(self.output)
         self.done: dict[str, str] = {}
+        self.page_digests: PageDigests = {}
         self.indexed: list[str] = []
 
     def begin(self) -> None:
         recorded = read_state(self.state_file, self.header)
+        wanted = {page for pages in self.shards.values() for page in pages}
+        self.page_digests = {
+            page: known
+            for page, known in read_page_digests(self.state_file, self.header).items()
+            if page in wanted
+        }
         for leftover in self.output.parent.glob(f"{glob.escape(self.output.name)}.pagefind-*.tmp"):
             _remove(leftover)  # from a build killed while indexing
         if self.root.is_dir():
@@ -388,31 +428,36 @@ class ShardIndex:
         # A recorded fingerprint still describes its bundle until that bundle is touched.
         self.done = {name: fp for name, fp in recorded.items() if name in self.shards}
         if self.shards:
-            write_state(self.state_file, self.header, self.done)
+            self._save()
 
     def update(self, name: str) -> None:
         pages = self.shards[name]
-        fingerprint = shard_fingerprint(self.output, pages)
+        fingerprint = shard_fingerprint(self.output, pages, self.page_digests)
         present = (self.root / name / "pagefind-entry.json").is_file()
         if self.done.get(name) == fingerprint and present:
             return
         started = time.perf_counter()
         self.done.pop(name, None)
-        write_state(self.state_file, self.header, self.done)
+        self._save()
         index_shard(self.output, self.bundle_dir, name, pages, self.executable)
         self.done[name] = fingerprint
-        write_state(self.state_file, self.header, self.done)
+        self._save()
         self.indexed.append(name)
         took = time.perf_counter() - started
         logger.info("pagefind: indexed %s (%d pages) in %.1f s", name, len(pages), took)
+
+    def _save(self) -> None:
+        write_state(self.state_file, self.header, self.done, self.page_digests)
 
     def end(self) -> list[str]:
         if not self.shards:
             if self.root.is_dir() and not any(self.root.iterdir()):
                 self.root.rmdir()
             self.state_file.unlink(missing_ok=True)
-        elif not self.indexed:
-            logger.info("pagefind: all %d shards unchanged", len(self.shards))
+        else:
+            self._save()  # the page digests read for shards that needed no indexing
+            if not self.indexed:
+                logger.info("pagefind: all %d shards unchanged", len(self.shards))
         return self.indexed
 
 
