@@ -137,3 +137,45 @@ def test_incremental_build_equals_a_full_build(site, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     build_site(ROOT, ROOT / "pelicanconf.py", content, fresh / "staging", fresh / "output")
     assert _tree(output) == _tree(fresh / "output")
+
+
+def test_year_pages_stay_put_and_match_a_full_build(tmp_path: Path) -> None:
+    """With places long enough for year pages: an article added to another year leaves the
+    2024 pages of its places untouched (their address keeps showing the same articles), and
+    the incrementally rebuilt site is byte-identical to one built from nothing."""
+    conf = tmp_path / "smallconf.py"
+    conf.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *  # noqa: F403\n"
+        f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nDIGEST_LATEST = 2\n",
+        encoding="utf-8",
+    )
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURES / "articles", content / "articles")
+    source = (content / "articles" / "chengdu-hamburg-rail-link.md").read_text(encoding="utf-8")
+
+    def rail_article(slug: str, title: str, date: str) -> None:
+        (content / "articles" / f"{slug}.md").write_text(
+            source.replace("slug: chengdu-hamburg-rail-link", f"slug: {slug}")
+            .replace("title: Chengdu and Hamburg mark ten years of freight rail link", f"title: {title}")
+            .replace("date: 2024-03-01T00:00:00+08:00", f"date: {date}")
+            .replace("raw: 2024/03/chengdu-hamburg.html", f"raw: {slug}.html"),
+            encoding="utf-8",
+        )
+
+    rail_article("rail-2019-spring", "Rail link in spring 2019", "2019-03-01T00:00:00+08:00")
+    staging, output = tmp_path / "staging", tmp_path / "output"
+    assert build_site(ROOT, conf, content, staging, output).full
+    assert (output / "countries" / "china" / "2024" / "index.html").is_file()
+    for path in output.rglob("*"):
+        if path.is_file():
+            os.utime(path, (OLD, OLD))
+    rail_article("rail-2019-autumn", "Rail link in autumn 2019", "2019-10-01T00:00:00+08:00")
+    assert not build_site(ROOT, conf, content, staging, output).full
+    changed = rewritten(output)
+    assert "countries/china/2019/index.html" in changed and "countries/china/index.html" in changed
+    assert "autumn 2019" in (output / "countries" / "china" / "2019" / "index.html").read_text("utf-8")
+    assert "countries/china/2024/index.html" not in changed  # same articles, same neighbours
+    assert "articles/luliang-cuneo-sister-cities/index.html" not in changed
+    fresh = tmp_path / "fresh"
+    build_site(ROOT, conf, content, fresh / "staging", fresh / "output")
+    assert _tree(output) == _tree(fresh / "output")
