@@ -107,7 +107,14 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         items = sorted(value.items(), key=lambda kv: str(kv[0]))
         return {str(k): _describe(v, depth, memo) for k, v in items}
     if isinstance(value, list | tuple):
-        return [_describe(v, depth, memo) for v in value]
+        if memo is None:
+            return [_describe(v, depth, memo) for v in value]
+        described_items = []
+        for item in value:
+            # The common case first: an article already described (a place's list, a month's).
+            hit = memo.get((id(item), 0))
+            described_items.append(hit[1] if hit is not None else _describe(item, depth, memo))
+        return described_items
     is_content = _is_content(value)
     is_record = not is_content and dataclasses.is_dataclass(value) and not isinstance(value, type)
     if not (is_content or is_record):

@@ -565,9 +565,15 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
                     scores[id(other)] += weight
         scores.pop(id(article), None)
         when = stamps[id(article)]
+        candidates = scores.items()
+        if len(scores) > limit:
+            # Only candidates that can reach the top by the rounded score need the full key:
+            # those within rounding distance of the limit-th best raw score.
+            floor = heapq.nlargest(limit, scores.values())[-1] - 1e-8
+            candidates = [(key, score) for key, score in candidates if score >= floor]
         ranked = heapq.nsmallest(
             limit,
-            [(-round(score, 9), abs(stamps[key] - when), slugs[key], key) for key, score in scores.items()],
+            [(-round(score, 9), abs(stamps[key] - when), slugs[key], key) for key, score in candidates],
         )
         article.related_articles = [by_id[key] for *_, key in ranked]
 
