@@ -111,8 +111,19 @@ def _evidence(article: Any, siteurl: str) -> dict[str, str]:
     return {"date": article.date.isoformat(), "title": str(article.title), "url": f"{siteurl}/{article.url}"}
 
 
-def article_record(article: Any, siteurl: str) -> dict[str, Any]:
+def article_record(
+    article: Any, siteurl: str, places: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One article's record; ``places`` caches each place's record (the same on every article)."""
     meta = article.metadata
+    places = {} if places is None else places
+
+    def record_of(place: Any) -> dict[str, Any]:
+        record = places.get(id(place))
+        if record is None:
+            record = places[id(place)] = place_record(place, siteurl)
+        return record
+
     return {
         "slug": str(article.slug),
         "title": str(article.title),
@@ -123,9 +134,9 @@ def article_record(article: Any, siteurl: str) -> dict[str, Any]:
         "source": str(meta.get("source") or ""),
         "source_url": str(meta.get("source_url") or ""),
         "summary": str(meta.get("summary") or ""),
-        "countries": [place_record(p, siteurl) for p in getattr(article, "country_places", None) or []],
-        "cities": [place_record(p, siteurl) for p in getattr(article, "city_places", None) or []],
-        "regions": [place_record(p, siteurl) for p in getattr(article, "region_places", None) or []],
+        "countries": [record_of(p) for p in getattr(article, "country_places", None) or []],
+        "cities": [record_of(p) for p in getattr(article, "city_places", None) or []],
+        "regions": [record_of(p) for p in getattr(article, "region_places", None) or []],
         "partnerships": [_partnership_ref(p) for p in getattr(article, "partnerships", None) or []],
     }
 
@@ -145,7 +156,8 @@ def export_document(
     settings: Mapping[str, Any], articles: Sequence[Any], partnerships: Sequence[Any]
 ) -> dict[str, Any]:
     siteurl = export_siteurl(settings)
-    records = [article_record(a, siteurl) for a in sorted(articles, key=_newest_first)]
+    places: dict[int, dict[str, Any]] = {}
+    records = [article_record(a, siteurl, places) for a in sorted(articles, key=_newest_first)]
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "title": str(settings.get("SITENAME", "")),
