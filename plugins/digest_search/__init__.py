@@ -40,6 +40,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import glob
 import hashlib
@@ -158,6 +159,7 @@ def attach_spellings(places: Iterable[Any], gazetteer: Any = None) -> None:
 STATE_SUFFIX = ".pagefind-state.json"
 # Bumped when the bundle layout, the fingerprint or the canonical form changes.
 STATE_FORMAT = 2
+PAGEFIND_PROCESSES = 2
 _BODY_MARK = b"data-pagefind-body"
 _TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)")
 
@@ -410,7 +412,8 @@ class ShardIndex:
         self.state_file = state_path(self.output)
         self.done: dict[str, str] = {}
         self.page_digests: PageDigests = {}
-        self.indexed: list[str] = []
+        self.indexed: set[str] = set()
+        self.lock = threading.Lock()
 
     def begin(self) -> None:
         recorded = read_state(self.state_file, self.header)
@@ -431,18 +434,21 @@ class ShardIndex:
             self._save()
 
     def update(self, name: str) -> None:
+        """Index ``name`` again if it changed; shards may be updated from several threads."""
         pages = self.shards[name]
-        fingerprint = shard_fingerprint(self.output, pages, self.page_digests)
-        present = (self.root / name / "pagefind-entry.json").is_file()
-        if self.done.get(name) == fingerprint and present:
-            return
+        with self.lock:
+            fingerprint = shard_fingerprint(self.output, pages, self.page_digests)
+            present = (self.root / name / "pagefind-entry.json").is_file()
+            if self.done.get(name) == fingerprint and present:
+                return
+            self.done.pop(name, None)
+            self._save()
         started = time.perf_counter()
-        self.done.pop(name, None)
-        self._save()
         index_shard(self.output, self.bundle_dir, name, pages, self.executable)
-        self.done[name] = fingerprint
-        self._save()
-        self.indexed.append(name)
+        with self.lock:
+            self.done[name] = fingerprint
+            self._save()
+            self.indexed.add(name)
         took = time.perf_counter() - started
         logger.info("pagefind: indexed %s (%d pages) in %.1f s", name, len(pages), took)
 
@@ -458,7 +464,7 @@ class ShardIndex:
             self._save()  # the page digests read for shards that needed no indexing
             if not self.indexed:
                 logger.info("pagefind: all %d shards unchanged", len(self.shards))
-        return self.indexed
+        return [name for name in self.shards if name in self.indexed]
 
 
 def update_index(
@@ -515,15 +521,25 @@ class IndexJob(threading.Thread):
         self.queue.put(None)
 
     def run(self) -> None:
+        failed: BaseException | None = None
         try:
             self.index.begin()
-            while (name := self.queue.get()) is not None:
-                self.index.update(name)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
+            failed = exc
+        futures = []
+        # Two Pagefind processes at a time: one alone leaves part of the second core idle.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=PAGEFIND_PROCESSES) as pool:
+            while (name := self.queue.get()) is not None:  # drained even after a failure
+                if failed is None:
+                    futures.append(pool.submit(self.index.update, name))
+        try:
+            if failed is not None:
+                raise failed
+            for future in futures:
+                future.result()
             self.indexed = self.index.end()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
             self.error = exc
-            while self.queue.get() is not None:  # let close() and page_written() go on
-                pass
 
     def finish(self) -> list[str]:
         self.join()
