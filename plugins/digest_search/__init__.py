@@ -289,30 +289,38 @@ def state_path(output_path: str | os.PathLike[str]) -> Path:
     return output.with_name(output.name + STATE_SUFFIX)
 
 
-def read_state(path: Path, header: Mapping[str, Any]) -> dict[str, str]:
-    """The recorded {year: fingerprint}, if recorded with the same header (format, Pagefind, folder)."""
+def _record(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
+    """The state file's contents, or {} when missing, unreadable or written with another header
+    (format, Pagefind version, bundle folder)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
         return {}
+    return data
+
+
+def _shards_of(data: Mapping[str, Any]) -> dict[str, str]:
     shards = data.get("shards")
     return {str(k): str(v) for k, v in shards.items()} if isinstance(shards, dict) else {}
 
 
-def read_page_digests(path: Path, header: Mapping[str, Any]) -> PageDigests:
-    """The recorded page digests (see :func:`shard_fingerprint`), if recorded with the same header."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
-        return {}
+def _pages_of(data: Mapping[str, Any]) -> PageDigests:
     pages = data.get("pages")
     if not isinstance(pages, dict):
         return {}
     return {str(k): list(v) for k, v in pages.items() if isinstance(v, list) and len(v) == 3}
+
+
+def read_state(path: Path, header: Mapping[str, Any]) -> dict[str, str]:
+    """The recorded {year: fingerprint}, if recorded with the same header."""
+    return _shards_of(_record(path, header))
+
+
+def read_page_digests(path: Path, header: Mapping[str, Any]) -> PageDigests:
+    """The recorded page digests (see :func:`shard_fingerprint`), if recorded with the same header."""
+    return _pages_of(_record(path, header))
 
 
 def write_state(
@@ -416,13 +424,10 @@ class ShardIndex:
         self.lock = threading.Lock()
 
     def begin(self) -> None:
-        recorded = read_state(self.state_file, self.header)
+        data = _record(self.state_file, self.header)  # read once for both parts
+        recorded = _shards_of(data)
         wanted = {page for pages in self.shards.values() for page in pages}
-        self.page_digests = {
-            page: known
-            for page, known in read_page_digests(self.state_file, self.header).items()
-            if page in wanted
-        }
+        self.page_digests = {page: known for page, known in _pages_of(data).items() if page in wanted}
         for leftover in self.output.parent.glob(f"{glob.escape(self.output.name)}.pagefind-*.tmp"):
             _remove(leftover)  # from a build killed while indexing
         if self.root.is_dir():
