@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest_converter.files import write_atomic
+from digest_converter.files import beside, write_atomic
 
 from .sync import SyncReport, sync_tree
 
@@ -133,7 +133,7 @@ def _remove_unmade(
 
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
     """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
-    stamp = staging.with_name(staging.name + ".inputs.json")
+    stamp = beside(staging, ".inputs.json")
     fingerprint = inputs_fingerprint(root, content, conf)
     articles = [p.relative_to(content).as_posix() for p in _files(content, "*.md")]
     previous: dict = {}
@@ -149,7 +149,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     # Pelican's reader cache belongs to this staging folder: Pelican writes it in place, so a
     # build killed while saving it leaves a truncated file that would stop every later build,
     # and two sites built at once must not share one.
-    cache = staging.with_name(staging.name + PELICAN_CACHE_SUFFIX)
+    cache = beside(staging, PELICAN_CACHE_SUFFIX)
     if full:
         for folder in (staging, cache):
             if folder.exists():

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest_converter.files import write_atomic
+from digest_converter.files import beside, write_atomic
 
 
 @dataclass(slots=True)
@@ -52,7 +52,7 @@ def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({
     """Make ``output`` byte-identical to ``staging``; names in ``keep`` at the top are left alone."""
     report = SyncReport()
     output.mkdir(parents=True, exist_ok=True)
-    record_file = output.with_name(output.name + SYNC_STATE_SUFFIX)
+    record_file = beside(output, SYNC_STATE_SUFFIX)
     previous = _load_record(record_file)
     record_file.unlink(missing_ok=True)
     record: Record = {}

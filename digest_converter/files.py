@@ -23,3 +23,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def beside(folder: Path, suffix: str) -> Path:
+    """A record kept next to a folder, never inside it (it would be published): "out" -> "out.x.json"."""
+    return folder.with_name(folder.name + suffix)

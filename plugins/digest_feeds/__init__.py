@@ -41,7 +41,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import sanitised_join
 
-from digest_converter.files import write_atomic
+from digest_converter.files import beside, write_atomic
 
 DEFAULTS: dict[str, Any] = {
     "DIGEST_FEED_ALL_RSS": "feeds/all.rss.xml",
@@ -279,7 +279,7 @@ class FeedCache:
     def __init__(self, output_path: str) -> None:
         output = Path(output_path).resolve()
         self.output = output
-        self.state_file = output.with_name(output.name + self.SUFFIX)
+        self.state_file = beside(output, self.SUFFIX)
         self.previous: dict[str, str] = {}
         if self.state_file.exists():
             try:

@@ -60,7 +60,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from digest_converter.files import write_atomic
+from digest_converter.files import beside, write_atomic
 
 from .canonical import canonicalise_bundle
 
@@ -286,7 +286,7 @@ def unwanted_entries(wanted: Iterable[str], existing: Iterable[str]) -> list[str
 
 def state_path(output_path: str | os.PathLike[str]) -> Path:
     output = Path(output_path).resolve()
-    return output.with_name(output.name + STATE_SUFFIX)
+    return beside(output, STATE_SUFFIX)
 
 
 def _record(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from pelican import signals
 from pelican.writers import Writer
 
 from digest_build.site import RENDER_STATE_SUFFIX, digest_tree
-from digest_converter.files import write_atomic
+from digest_converter.files import beside, write_atomic
 
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
 def state_path(output_path: str | os.PathLike[str]) -> Path:
     """Beside the output folder, never inside it (it would be published)."""
     output = Path(output_path).resolve()
-    return output.with_name(output.name + RENDER_STATE_SUFFIX)
+    return beside(output, RENDER_STATE_SUFFIX)
 
 
 def _plain(value: Any) -> Any:
