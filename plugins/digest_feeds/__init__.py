@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 import importlib.metadata
 import json
 import os
@@ -250,16 +251,15 @@ def article_item(
     )
 
 
-def feed_items(
+def newest_items(
     articles: Iterable[Any],
-    siteurl: str,
     max_items: int,
-    scheme_urls: Mapping[str, str],
+    item_of: Callable[[Any], FeedItem],
     point: tuple[float, float] | None = None,
 ) -> list[FeedItem]:
     """The newest ``max_items`` articles as feed items (all with ``point``, if given)."""
-    newest = sorted(articles, key=_newest_first_key)[:max_items]
-    return [article_item(article, siteurl, scheme_urls, point) for article in newest]
+    newest = heapq.nsmallest(max_items, articles, key=_newest_first_key)
+    return [dataclasses.replace(item_of(a), point=point) if point else item_of(a) for a in newest]
 
 
 class FeedCache:
@@ -344,7 +344,16 @@ def write_all_feeds(
     index_urls: Mapping[str, str] = getattr(place_index, "index_urls", {}) or {}
     scheme_urls = {kind: f"{siteurl}/{url}" for kind, url in index_urls.items()}
     cache = FeedCache(output_path)
-    site_items = feed_items(articles, siteurl, max_items, scheme_urls)
+    made: dict[int, FeedItem] = {}
+
+    def item_of(article: Any) -> FeedItem:
+        # An article is the same item in every feed it is in (but for a city's point).
+        item = made.get(id(article))
+        if item is None:
+            item = made[id(article)] = article_item(article, siteurl, scheme_urls)
+        return item
+
+    site_items = newest_items(articles, max_items, item_of)
     for key, fmt in (("DIGEST_FEED_ALL_RSS", "rss"), ("DIGEST_FEED_ALL_ATOM", "atom")):
         save_as = settings[key]
         if save_as:
@@ -355,8 +364,6 @@ def write_all_feeds(
         spec = FeedSpec("rss", sitename, description, f"{siteurl}/", f"{siteurl}/{save_as}", lang, author)
         cache.write(save_as, spec, site_items, write_json_feed)
     by_kind: Mapping[str, Sequence[Any]] = getattr(place_index, "by_kind", {}) or {}
-    # An article is the same item in every feed it is in (but for a city's point).
-    item_of: dict[int, FeedItem] = {}
     for places in by_kind.values():
         for place in places:
             if not place.feed_url:
@@ -371,12 +378,7 @@ def write_all_feeds(
                 author,
             )
             point = getattr(place, "coordinates", None) if place.kind == "city" else None
-            items = []
-            for article in place.articles[:max_items]:  # place_pages keeps them newest first
-                item = item_of.get(id(article))
-                if item is None:
-                    item = item_of[id(article)] = article_item(article, siteurl, scheme_urls)
-                items.append(dataclasses.replace(item, point=point) if point else item)
+            items = newest_items(place.articles, max_items, item_of, point)
             cache.write(place.feed_url, spec, items, write_feed)
     cache.save()
 
