@@ -109,6 +109,20 @@ def test_a_removed_article_leaves_no_page_behind(site) -> None:
     assert "jilin-kenya-agriculture-talks" not in index
 
 
+def test_a_cache_left_unfinished_by_a_killed_build_is_read_again(site) -> None:
+    """Pelican cannot load a truncated reader cache; the next build drops it and goes on."""
+    content, staging, output = site
+    cache = staging.with_name(staging.name + ".pelican-cache") / "ArticlesGenerator-Readers"
+    cache.write_bytes(b"")  # killed between opening the file and writing to it
+    article = content / "articles" / "chengdu-hamburg-rail-link.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    result = build(content, staging, output)
+    assert not result.skipped and not result.full
+    page = (output / "articles" / "chengdu-hamburg-rail-link" / "index.html").read_text(encoding="utf-8")
+    assert "One more line." in page
+    assert cache.read_bytes().endswith(b".")
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 

@@ -378,8 +378,39 @@ def write_sitemap_and_robots(output_path: str, settings: Mapping[str, Any], page
             handle.write(robots_txt(siteurl, sitemap))
 
 
+def drop_broken_caches(cache_path: str, gzipped: bool) -> list[str]:
+    """Delete Pelican cache files a killed run left unfinished; returns their names.
+
+    Pelican writes its reader cache in place; a run killed before the first bytes landed
+    leaves an empty file, which stops every later build with EOFError. A complete pickle
+    ends with its STOP opcode ("."), so one byte tells (gzip files are left to gzip).
+    """
+    dropped: list[str] = []
+    if gzipped or not os.path.isdir(cache_path):
+        return dropped
+    for name in sorted(os.listdir(cache_path)):
+        path = os.path.join(cache_path, name)
+        if not name.endswith("-Readers") or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            if size:
+                handle.seek(-1, os.SEEK_END)
+            complete = size > 0 and handle.read(1) == b"."
+        if not complete:
+            os.unlink(path)
+            dropped.append(name)
+            logger.warning("%s: an unfinished Pelican cache (a run killed while saving it); "
+                           "removed, its articles are read again", path)
+    return dropped
+
+
 def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
+    settings = pelican_obj.settings
+    if settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE"):
+        drop_broken_caches(str(settings["CACHE_PATH"]), bool(settings.get("GZIP_CACHE")))
     _written.clear()
     _output_root[0] = os.path.abspath(pelican_obj.output_path)
 
