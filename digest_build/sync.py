@@ -38,6 +38,8 @@ SYNC_STATE_SUFFIX = ".sync-state.json"
 
 # rel -> [size, staging mtime_ns, output mtime_ns] as the last sync left them.
 Record = dict[str, list[int]]
+# rel -> (size, mtime_ns) of every file in a folder.
+Listing = dict[str, tuple[int, int]]
 
 
 def _load_record(path: Path) -> Record:
@@ -48,61 +50,77 @@ def _load_record(path: Path) -> Record:
     return data if isinstance(data, dict) else {}
 
 
-def sync_tree(staging: Path, output: Path, *, keep: frozenset[str] = frozenset({".git"})) -> SyncReport:
-    """Make ``output`` byte-identical to ``staging``; names in ``keep`` at the top are left alone."""
+def scan_tree(folder: Path, skip_top: frozenset[str] = frozenset()) -> Listing:
+    """Every file under ``folder`` (symlinks included, not followed): its size and modification
+    time (ns), by its path relative to ``folder``; names in ``skip_top`` at the top left out."""
+    listing: Listing = {}
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not prefix and entry.name in skip_top:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    listing[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
+
+    if folder.is_dir():
+        walk(str(folder), "")
+    return listing
+
+
+def sync_tree(
+    staging: Path,
+    output: Path,
+    *,
+    keep: frozenset[str] = frozenset({".git"}),
+    listing: Listing | None = None,
+) -> SyncReport:
+    """Make ``output`` byte-identical to ``staging``; names in ``keep`` at the top are left alone.
+
+    ``listing`` is :func:`scan_tree` of ``staging`` when the caller has just made it.
+    """
     report = SyncReport()
     output.mkdir(parents=True, exist_ok=True)
     record_file = beside(output, SYNC_STATE_SUFFIX)
     previous = _load_record(record_file)
     record_file.unlink(missing_ok=True)
     record: Record = {}
-    wanted: set[str] = set()
+    wanted = scan_tree(staging) if listing is None else listing
+    present = scan_tree(output, skip_top=keep)
     out_root = str(output)
-    for dirpath, _dirnames, filenames in os.walk(staging):
-        rel_dir = os.path.relpath(dirpath, staging).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in sorted(filenames):
-            rel = prefix + name
-            wanted.add(rel)
-            source = os.path.join(dirpath, name)
-            target = os.path.join(out_root, rel)
-            source_stat = os.stat(source)
-            try:
-                target_stat = os.lstat(target)
-            except FileNotFoundError:
-                target_stat = None
-            if (
-                target_stat is not None
-                and previous.get(rel)
-                == [source_stat.st_size, source_stat.st_mtime_ns, target_stat.st_mtime_ns]
-                and target_stat.st_size == source_stat.st_size
-            ):
-                report.unchanged += 1  # neither copy changed since the last sync
-            elif (
-                target_stat is not None
-                and os.path.isfile(target)
-                and not os.path.islink(target)
-                and filecmp.cmp(source, target, shallow=False)
-            ):
-                report.unchanged += 1
-            else:
-                write_atomic(Path(target), Path(source).read_bytes())
-                report.written.append(rel)
-            record[rel] = [source_stat.st_size, source_stat.st_mtime_ns, os.lstat(target).st_mtime_ns]
+    for rel in sorted(wanted):
+        size, mtime = wanted[rel]
+        source = os.path.join(staging, rel)
+        target = os.path.join(out_root, rel)
+        target_stat = present.get(rel)
+        same_as_recorded = target_stat is not None and previous.get(rel) == [size, mtime, target_stat[1]]
+        if same_as_recorded and target_stat is not None and target_stat[0] == size:
+            report.unchanged += 1  # neither copy changed since the last sync
+        elif (
+            target_stat is not None
+            and os.path.isfile(target)
+            and not os.path.islink(target)
+            and filecmp.cmp(source, target, shallow=False)
+        ):
+            report.unchanged += 1
+        else:
+            write_atomic(Path(target), Path(source).read_bytes())
+            report.written.append(rel)
+            target_stat = (size, os.lstat(target).st_mtime_ns)
+        record[rel] = [size, mtime, target_stat[1]]
     emptied: set[str] = set()  # folders that lost a file: removed below if nothing is left
-    for dirpath, dirnames, filenames in os.walk(output, topdown=True):
-        if dirpath == out_root:
-            dirnames[:] = [d for d in dirnames if d not in keep]
-            filenames = [f for f in filenames if f not in keep]
-        rel_dir = os.path.relpath(dirpath, output).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in filenames:
-            rel = prefix + name
-            if rel not in wanted:  # gone from the build, or a copy killed half-way (.name.tmp)
-                os.unlink(os.path.join(dirpath, name))
-                emptied.add(dirpath)
-                if not (name.startswith(".") and name.endswith(".tmp")):
-                    report.removed.append(rel)
+    for rel in present.keys() - wanted.keys():
+        # Gone from the build, or a copy killed half-way (.name.tmp).
+        path = os.path.join(out_root, rel)
+        os.unlink(path)
+        emptied.add(os.path.dirname(path))
+        name = os.path.basename(rel)
+        if not (name.startswith(".") and name.endswith(".tmp")):
+            report.removed.append(rel)
+    report.removed.sort()
     for folder in sorted(emptied, key=len, reverse=True):
         while folder != out_root and os.path.commonpath([folder, out_root]) == out_root:
             try:

@@ -90,15 +90,16 @@ def test_an_output_file_changed_by_hand_is_put_back(tmp_path: Path) -> None:
 def test_files_plugins_keep_survive_and_leftovers_go(tmp_path: Path) -> None:
     """A build through staging deletes what it neither wrote nor a plugin listed as kept."""
     import json
-    import time
 
-    from digest_build.site import _remove_unmade, _stamps
+    from digest_build.site import _clock_now, _remove_unmade
+    from digest_build.sync import scan_tree
 
     files = {"kept.xml": "k", "gone.xml": "g", "new.html": "n"}
     staging = tree(tmp_path / "staging", files | {"pagefind/2019/a.pf": "x", "pagefind/2018/b.pf": "y"})
-    before = _stamps(staging)
-    os.utime(staging / "new.html", ns=(before["new.html"] + 10**9, before["new.html"] + 10**9))  # rewritten
-    started = time.time_ns()
+    started = _clock_now(tmp_path)
+    for rel in ("kept.xml", "gone.xml", "pagefind/2019/a.pf", "pagefind/2018/b.pf"):  # an earlier build's
+        os.utime(staging / rel, ns=(started - 10**9, started - 10**9))
+    (staging / "new.html").write_text("n2", encoding="utf-8")  # written by this build
     (tmp_path / "staging.feeds-state.json").write_text(json.dumps({"keep": ["kept.xml"]}))
     (tmp_path / "staging.pagefind-state.json").write_text(json.dumps({"keep": ["pagefind/2019/"]}))
     (tmp_path / "staging.broken-state.json").write_text("{not json")
@@ -106,5 +107,45 @@ def test_files_plugins_keep_survive_and_leftovers_go(tmp_path: Path) -> None:
     old = tmp_path / "staging.switched-off-state.json"
     old.write_text(json.dumps({"keep": ["gone.xml"]}))
     os.utime(old, ns=(started - 10**9, started - 10**9))
-    _remove_unmade(staging, before, since_ns=started)
-    assert sorted(_stamps(staging)) == ["kept.xml", "new.html", "pagefind/2019/a.pf"]
+    remaining = _remove_unmade(staging, scan_tree(staging), started)
+    assert sorted(remaining) == ["kept.xml", "new.html", "pagefind/2019/a.pf"]
+    assert sorted(scan_tree(staging)) == ["kept.xml", "new.html", "pagefind/2019/a.pf"]
+
+
+def test_clock_now_is_not_after_the_times_of_files_written_next(tmp_path: Path) -> None:
+    """Files written after the build's start time was taken count as written by the build."""
+    from digest_build.site import _clock_now
+
+    started = _clock_now(tmp_path)
+    for i in range(50):
+        path = tmp_path / f"page{i}.html"
+        path.write_text("x", encoding="utf-8")
+        assert path.stat().st_mtime_ns >= started
+    assert not list(tmp_path.glob(".clock.*"))
+
+
+def test_sync_with_a_given_listing_matches_a_sync_that_scans(tmp_path: Path) -> None:
+    from digest_build.sync import scan_tree
+
+    staging = tree(tmp_path / "staging", {"index.html": "home", "a/index.html": "a", "b/feed.xml": "b"})
+    output = tree(tmp_path / "output", {"index.html": "old", "stale/index.html": "s"})
+    report = sync_tree(staging, output, listing=scan_tree(staging))
+    assert sorted(report.written) == ["a/index.html", "b/feed.xml", "index.html"]
+    assert report.removed == ["stale/index.html"]
+    assert scan_tree(output).keys() == scan_tree(staging).keys()
+    assert not (output / "stale").exists()
+
+
+def test_inputs_fingerprint_sees_an_article_changed_with_the_same_size(tmp_path: Path) -> None:
+    """The Markdown enters the fingerprint by size and time: an edit that keeps the size counts."""
+    from digest_build.site import inputs_fingerprint
+
+    root = Path(__file__).resolve().parents[1]
+    content = tree(tmp_path / "content", {"articles/a.md": "Title: A\n\nText one.\n"})
+    first = inputs_fingerprint(root, content, root / "pelicanconf.py")
+    assert inputs_fingerprint(root, content, root / "pelicanconf.py") == first
+    article = content / "articles" / "a.md"
+    stamp = article.stat().st_mtime_ns
+    article.write_text("Title: A\n\nText two.\n", encoding="utf-8")
+    os.utime(article, ns=(stamp + 10**6, stamp + 10**6))
+    assert inputs_fingerprint(root, content, root / "pelicanconf.py") != first
