@@ -165,6 +165,11 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 TRANSLATION_FEED_RSS = None
+# The digest is in one language. Pelican's search for translations compares every article
+# with every other (0.4 s at 10,000 articles, on every build); the converter gives each
+# article its own slug, and Pelican still warns when two pages would share a file.
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None
 
 # --------------------------------------------------------------------------
 # plugins/place_pages: country, city and region pages.

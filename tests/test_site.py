@@ -1135,3 +1135,27 @@ def test_chart_svg_unit() -> None:
     assert "3 dated articles about Győr &lt;x&gt;, from November 2023 to February 2024" in html
     assert "the most in February 2024 (2)" in html and "1 article with an uncertain date not shown" in html
     assert str(chart_block(data, span, "Győr <x>", ident="c")) == html  # deterministic
+
+
+def test_articles_of_the_same_day_keep_one_order_between_runs() -> None:
+    """Pelican reads the files in set order, different on every run; ties go by slug."""
+    import random
+    from types import SimpleNamespace
+
+    from digest_site import order_articles
+
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    later = datetime(2024, 6, 1, tzinfo=UTC)
+    slugs = ["b-visit", "a-visit", "c-visit", "d-visit"]
+    articles = [SimpleNamespace(slug=slug, date=day) for slug in slugs]
+    articles.append(SimpleNamespace(slug="z", date=later))
+    orders = set()
+    for seed in range(5):
+        shuffled = articles[:]
+        random.Random(seed).shuffle(shuffled)
+        generator = SimpleNamespace(
+            settings={"ARTICLE_ORDER_BY": "reversed-date"}, articles=shuffled, hidden_articles=[], drafts=[]
+        )
+        order_articles(generator)
+        orders.add(tuple(a.slug for a in generator.articles))
+    assert orders == {("z", "a-visit", "b-visit", "c-visit", "d-visit")}

@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 
 from pelican import signals
 from pelican.generators import Generator
-from pelican.utils import sanitised_join
+from pelican.utils import order_content, sanitised_join
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,19 @@ def drop_unwritten_taxonomies(generator: Any) -> None:
         generator.categories = []
     if not settings.get("AUTHOR_SAVE_AS"):
         generator.authors = []
+
+
+def order_articles(generator: Any) -> None:
+    """Articles in the same order on every run: by ``ARTICLE_ORDER_BY``, ties by slug.
+
+    Pelican collects the files in a set, whose order changes from one run to the next,
+    and sorts them stably by date; articles of the same day would swap places between
+    builds (and pages with them) if nothing else fixed their order.
+    """
+    order_by = generator.settings.get("ARTICLE_ORDER_BY")
+    for attr in ("articles", "hidden_articles", "drafts"):
+        by_slug = sorted(getattr(generator, attr, []), key=lambda item: str(getattr(item, "slug", "")))
+        setattr(generator, attr, order_content(by_slug, order_by))
 
 
 def fix_article_urls(generator: Any) -> None:
@@ -435,6 +448,7 @@ def register() -> None:
     signals.get_generators.connect(_get_generators)
     signals.content_written.connect(_on_content_written)
     signals.article_generator_context.connect(_on_article_context)
+    signals.article_generator_pretaxonomy.connect(order_articles)
     signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
     signals.article_generator_finalized.connect(fix_article_urls)
     signals.finalized.connect(_on_finalized)
