@@ -10,6 +10,9 @@ took half a second); everything else by its bytes.
 The staging folder is kept between builds so the ``incremental`` plugin can
 leave unchanged article pages alone; it is wiped when an article disappeared
 (its pages and place pages must not linger) or when no finished build left it.
+Pelican's content cache beside it is emptied as well when anything that shapes
+the reading of an article changed (:func:`reader_fingerprint`): Pelican itself
+only compares each file's time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from digest_converter.files import beside, write_atomic
 from .sync import Listing, SyncReport, scan_tree, sync_tree
 
 ENVIRONMENT = ("SITEURL", "CNAME")
+READING_PACKAGES = ("pelican", "markdown", "nh3")
 # The incremental plugin's record of the pages it rendered, beside the folder it rendered into.
 RENDER_STATE_SUFFIX = ".render-state.json"
 PELICAN_CACHE_SUFFIX = ".pelican-cache"
@@ -75,17 +80,29 @@ def stat_tree(digest: Any, root: Path) -> None:
         digest.update(f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
 
 
-def inputs_fingerprint(root: Path, content: Path, conf: Path) -> str:
-    import pelican
+def reader_fingerprint(root: Path, conf: Path) -> str:
+    """What shapes Pelican's reading of an article: the settings, the plugins (the sanitiser
+    sits in the readers), the environment and the versions of the reading libraries.
 
-    digest = hashlib.sha256(pelican.__version__.encode())
-    stat_tree(digest, content)
-    for folder in (root / "theme", root / "plugins"):
-        digest_tree(digest, folder)
+    Pelican's content cache keeps what its readers made of each file by the file's time
+    alone; when this changes, the cache is emptied so that no page shows stale reading.
+    """
+    digest = hashlib.sha256()
+    for package in READING_PACKAGES:
+        digest.update(f"{package}={metadata.version(package)}\0".encode())
+    digest_tree(digest, root / "plugins")
     for settings_file in sorted({conf, root / "pelicanconf.py"}):
         digest.update(settings_file.read_bytes())
     for name in ENVIRONMENT:
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(root: Path, content: Path, conf: Path, reader_key: str | None = None) -> str:
+    """Everything a build reads: the reading fingerprint, the theme and the Markdown."""
+    digest = hashlib.sha256((reader_key or reader_fingerprint(root, conf)).encode())
+    digest_tree(digest, root / "theme")
+    stat_tree(digest, content)
     return digest.hexdigest()
 
 
@@ -151,7 +168,8 @@ def _remove_unmade(
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
     """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
     stamp = beside(staging, ".inputs.json")
-    fingerprint = inputs_fingerprint(root, content, conf)
+    reader_key = reader_fingerprint(root, conf)
+    fingerprint = inputs_fingerprint(root, content, conf, reader_key)
     articles = [p.relative_to(content).as_posix() for p in _files(content, "*.md")]
     previous: dict = {}
     if stamp.exists():
@@ -171,6 +189,8 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         for folder in (staging, cache):
             if folder.exists():
                 shutil.rmtree(folder)
+    elif previous.get("reader") != reader_key and cache.exists():
+        shutil.rmtree(cache)  # read every article again: settings, plugins or libraries changed
     started_ns = _clock_now(staging.parent)
     subprocess.run(
         [
@@ -191,5 +211,6 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     )
     listing = _remove_unmade(staging, scan_tree(staging), started_ns)
     report = sync_tree(staging, output, listing=listing)
-    write_atomic(stamp, json.dumps({"fingerprint": fingerprint, "articles": articles}).encode())
+    record = {"fingerprint": fingerprint, "reader": reader_key, "articles": articles}
+    write_atomic(stamp, json.dumps(record).encode())
     return BuildResult(skipped=False, sync=report, full=full)

@@ -193,3 +193,30 @@ def test_year_pages_stay_put_and_match_a_full_build(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     build_site(ROOT, conf, content, fresh / "staging", fresh / "output")
     assert _tree(output) == _tree(fresh / "output")
+
+
+def test_a_setting_that_changes_reading_reaches_unchanged_articles(tmp_path: Path) -> None:
+    """Pelican's content cache keeps each article as read; a settings change empties it."""
+    conf = tmp_path / "conf.py"
+
+    def write_conf(sanitise: bool) -> None:
+        conf.write_text(
+            f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *  # noqa: F403\n"
+            f"THEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+            f"DIGEST_SANITIZE = {sanitise}\n",
+            encoding="utf-8",
+        )
+
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURES / "articles", content / "articles")
+    article = content / "articles" / "chengdu-hamburg-rail-link.md"
+    extra = "\n<del>struck</del> <iframe></iframe>\n"
+    article.write_text(article.read_text(encoding="utf-8") + extra, "utf-8")
+    staging, output = tmp_path / "staging", tmp_path / "output"
+    page = output / "articles" / "chengdu-hamburg-rail-link" / "index.html"
+    write_conf(True)
+    build_site(ROOT, conf, content, staging, output)
+    assert "<del>struck</del>" in page.read_text("utf-8") and "<iframe" not in page.read_text("utf-8")
+    write_conf(False)
+    assert not build_site(ROOT, conf, content, staging, output).full
+    assert "<iframe" in page.read_text("utf-8")
