@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _default_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the umask); read once."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# mkstemp makes files only their owner can read; a page must be readable by a web server.
+FILE_MODE = _default_mode()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file beside ``path`` and a rename.
 
@@ -17,6 +28,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
@@ -28,3 +40,31 @@ def write_atomic(path: Path, data: bytes) -> None:
 def beside(folder: Path, suffix: str) -> Path:
     """A record kept next to a folder, never inside it (it would be published): "out" -> "out.x.json"."""
     return folder.with_name(folder.name + suffix)
+
+
+class AtomicTextFile:
+    """A text file written beside ``path`` and renamed over it when closed without an error.
+
+    For writers that expect ``open(path, "w")``; a file another folder links to (the
+    output's copy of a built page) is thereby replaced, never changed in place.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], encoding: str = "utf-8") -> None:
+        self.path = os.fspath(path)
+        folder, name = os.path.split(self.path)
+        handle, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+        os.fchmod(handle, FILE_MODE)
+        self.handle = os.fdopen(handle, "w", encoding=encoding)
+
+    def write(self, text: str) -> int:
+        return self.handle.write(text)
+
+    def __enter__(self) -> AtomicTextFile:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        self.handle.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)

@@ -18,13 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import sanitised_join
+
+from digest_converter.files import write_atomic
 
 DEFAULTS: dict[str, Any] = {
     "DIGEST_EXPORT_JSON": "data/digest.json",
@@ -253,9 +255,7 @@ def write_exports(
         if not rel:
             continue
         target = sanitised_join(output_path, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write_atomic(Path(target), text.encode("utf-8"))
 
 
 class DigestExportGenerator(Generator):

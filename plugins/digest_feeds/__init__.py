@@ -132,9 +132,7 @@ def write_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
         if item.point:
             fe.geo.point(f"{item.point[0]:.5f} {item.point[1]:.5f}")
     data = fg.rss_str(pretty=True) if spec.format == "rss" else fg.atom_str(pretty=True)
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
+    write_atomic(Path(path), data)
 
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -178,9 +176,7 @@ def json_feed(spec: FeedSpec, items: Sequence[FeedItem]) -> dict[str, Any]:
 def write_json_feed(path: str, spec: FeedSpec, items: Sequence[FeedItem]) -> None:
     """Write a JSON Feed 1.1 file (UTF-8, stable key order, newline at the end)."""
     text = json.dumps(json_feed(spec, items), ensure_ascii=False, indent=2) + "\n"
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_atomic(Path(path), text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import order_content, sanitised_join
 
+from digest_converter.files import AtomicTextFile
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
@@ -113,10 +115,10 @@ def normalise_metadata(metadata: MutableMapping[str, Any], source: str = "") -> 
 def write_pages_extras(output_path: str, cname: str, nojekyll: bool) -> None:
     """Write the GitHub Pages ``CNAME`` and ``.nojekyll`` files when configured."""
     if cname:
-        with open(os.path.join(output_path, "CNAME"), "w", encoding="utf-8") as handle:
+        with AtomicTextFile(os.path.join(output_path, "CNAME")) as handle:
             handle.write(cname + "\n")
     if nojekyll:
-        with open(os.path.join(output_path, ".nojekyll"), "w", encoding="utf-8"):
+        with AtomicTextFile(os.path.join(output_path, ".nojekyll")):
             pass
 
 
@@ -383,11 +385,11 @@ def write_sitemap_and_robots(output_path: str, settings: Mapping[str, Any], page
     siteurl = str(settings.get("SITEURL") or settings.get("DIGEST_FEED_DEV_SITEURL") or "").rstrip("/")
     sitemap = settings.get("DIGEST_SITEMAP", "")
     if sitemap:
-        with open(sanitised_join(output_path, sitemap), "w", encoding="utf-8") as handle:
+        with AtomicTextFile(sanitised_join(output_path, sitemap)) as handle:
             handle.write(sitemap_xml(siteurl, pages))
     robots = settings.get("DIGEST_ROBOTS", "")
     if robots:
-        with open(sanitised_join(output_path, robots), "w", encoding="utf-8") as handle:
+        with AtomicTextFile(sanitised_join(output_path, robots)) as handle:
             handle.write(robots_txt(siteurl, sitemap))
 
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
 
 from digest_build.site import RENDER_STATE_SUFFIX, digest_tree
-from digest_converter.files import beside, write_atomic
+from digest_converter.files import AtomicTextFile, beside, write_atomic
 
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
@@ -187,7 +187,31 @@ def page_key(
     return digest.hexdigest()
 
 
-class IncrementalWriter(Writer):
+class AtomicWriter(Writer):
+    """Pelican's Writer with every page written beside its place and renamed over it.
+
+    A reader, or the output folder's hard link to a built page (``digest_build.sync``),
+    never sees a page half-written; a build killed half-way leaves the old page whole.
+    """
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        # Pelican's own checks against writing one file twice, then a renamed file.
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time')
+            log.info('Skipping "%s", not overwriting', filename)
+            return open(os.devnull, "w", encoding=encoding)  # closed by the caller
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already written to it previously'
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return AtomicTextFile(filename, encoding=encoding)
+
+
+class IncrementalWriter(AtomicWriter):
     """Pelican's Writer, skipping pages whose key is unchanged.
 
     A page's key covers its template and every variable passed for it (the
@@ -269,7 +293,7 @@ def get_writer(pelican_object: Any) -> type[Writer] | None:
     value = settings.get("DIGEST_INCREMENTAL", DEFAULTS["DIGEST_INCREMENTAL"])
     if not isinstance(value, bool):
         raise ValueError(f"DIGEST_INCREMENTAL must be True or False, got {value!r}")
-    return IncrementalWriter if value else None
+    return IncrementalWriter if value else AtomicWriter
 
 
 def finalized(pelican_object: Any) -> None:
