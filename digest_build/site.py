@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +40,8 @@ READING_PACKAGES = ("pelican", "markdown", "nh3")
 # The incremental plugin's record of the pages it rendered, beside the folder it rendered into.
 RENDER_STATE_SUFFIX = ".render-state.json"
 PELICAN_CACHE_SUFFIX = ".pelican-cache"
+# Pelican copies the theme's files over the old copies in place, keeping the source's time.
+COPIED_IN_PLACE = ("theme/",)
 
 
 @dataclass(slots=True)
@@ -148,7 +151,7 @@ def kept_by_plugins(staging: Path, since_ns: int = 0) -> tuple[set[str], tuple[s
 
 
 def _remove_unmade(
-    staging: Path, listing: Listing, since_ns: int, kept_prefixes: tuple[str, ...] = ("theme/",)
+    staging: Path, listing: Listing, since_ns: int, kept_prefixes: tuple[str, ...] = COPIED_IN_PLACE
 ) -> Listing:
     """Delete what this build neither wrote (modified since ``since_ns``) nor chose to keep:
     the feed of a city that lost its last article, say. Kept: what plugins list as kept
@@ -163,6 +166,21 @@ def _remove_unmade(
         else:
             (staging / rel).unlink()
     return remaining
+
+
+def _linkable(staging: Path, listing: Listing, since_ns: int) -> Callable[[str], bool] | None:
+    """Which staging files the sync may hard-link into the output: those this build wrote, if
+    its pages went through the incremental plugin's writer (it renames every page into place,
+    as the plugins do their files). A file rewritten in place would change the output's copy
+    under a reader; with no sign of that writer in this build, everything is copied."""
+    render_state = beside(staging, RENDER_STATE_SUFFIX)
+    try:
+        written_by_atomic_writer = render_state.stat().st_mtime_ns >= since_ns
+    except FileNotFoundError:
+        written_by_atomic_writer = False
+    if not written_by_atomic_writer:
+        return None
+    return lambda rel: listing[rel][1] >= since_ns and not rel.startswith(COPIED_IN_PLACE)
 
 
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
@@ -210,7 +228,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         check=True,
     )
     listing = _remove_unmade(staging, scan_tree(staging), started_ns)
-    report = sync_tree(staging, output, listing=listing)
+    report = sync_tree(staging, output, listing=listing, linkable=_linkable(staging, listing, started_ns))
     record = {"fingerprint": fingerprint, "reader": reader_key, "articles": articles}
     write_atomic(stamp, json.dumps(record).encode())
     return BuildResult(skipped=False, sync=report, full=full)

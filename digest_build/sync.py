@@ -14,13 +14,22 @@ match the record is the same as last time and is not read; anything else
 (a page the build wrote again, an output file touched by hand, no record)
 is compared byte for byte. The record is written after the sync finishes,
 so a sync killed half-way compares everything it touched next time.
+
+Copying a whole site (400 MB at 10,000 articles) cost seconds on every full
+build. A file the caller calls ``linkable`` (one its writer replaces by a
+rename, never rewrites in place) is hard-linked into the output instead: the
+two folders then share that file until a later build writes a new one over
+the staging copy, which leaves the output's copy as it was until the sync.
 """
 
 from __future__ import annotations
 
+import errno
 import filecmp
 import json
 import os
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +59,25 @@ def _load_record(path: Path) -> Record:
     return data if isinstance(data, dict) else {}
 
 
+def _link_atomic(source: str, target: str) -> bool:
+    """Replace ``target`` by a hard link to ``source`` in one rename; False where links fail."""
+    folder, name = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+    try:
+        os.link(source, tmp)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            return False  # another file system, or one without hard links: copy instead
+        raise
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
+
+
 def scan_tree(folder: Path, skip_top: frozenset[str] = frozenset()) -> Listing:
     """Every file under ``folder`` (symlinks included, not followed): its size and modification
     time (ns), by its path relative to ``folder``; names in ``skip_top`` at the top left out."""
@@ -77,10 +105,12 @@ def sync_tree(
     *,
     keep: frozenset[str] = frozenset({".git"}),
     listing: Listing | None = None,
+    linkable: Callable[[str], bool] | None = None,
 ) -> SyncReport:
     """Make ``output`` byte-identical to ``staging``; names in ``keep`` at the top are left alone.
 
-    ``listing`` is :func:`scan_tree` of ``staging`` when the caller has just made it.
+    ``listing`` is :func:`scan_tree` of ``staging`` when the caller has just made it;
+    files for which ``linkable`` says yes are hard-linked rather than copied.
     """
     report = SyncReport()
     output.mkdir(parents=True, exist_ok=True)
@@ -107,7 +137,8 @@ def sync_tree(
         ):
             report.unchanged += 1
         else:
-            write_atomic(Path(target), Path(source).read_bytes())
+            if not (linkable is not None and linkable(rel) and _link_atomic(source, target)):
+                write_atomic(Path(target), Path(source).read_bytes())
             report.written.append(rel)
             target_stat = (size, os.lstat(target).st_mtime_ns)
         record[rel] = [size, mtime, target_stat[1]]

@@ -149,3 +149,48 @@ def test_inputs_fingerprint_sees_an_article_changed_with_the_same_size(tmp_path:
     article.write_text("Title: A\n\nText two.\n", encoding="utf-8")
     os.utime(article, ns=(stamp + 10**6, stamp + 10**6))
     assert inputs_fingerprint(root, content, root / "pelicanconf.py") != first
+
+
+def test_linked_files_share_the_staging_copy_until_a_build_renames_a_new_one_over_it(tmp_path: Path) -> None:
+    """Hard links instead of copies; a writer that renames into staging leaves output alone."""
+    from digest_converter.files import AtomicTextFile
+
+    staging = tree(tmp_path / "staging", {"index.html": "home", "theme/style.css": "css"})
+    output = tmp_path / "output"
+    report = sync_tree(staging, output, linkable=lambda rel: not rel.startswith("theme/"))
+    assert sorted(report.written) == ["index.html", "theme/style.css"]
+    assert (output / "index.html").stat().st_ino == (staging / "index.html").stat().st_ino
+    assert (output / "theme/style.css").stat().st_ino != (staging / "theme/style.css").stat().st_ino
+    with AtomicTextFile(staging / "index.html") as handle:  # the next build's page
+        handle.write("new home")
+    assert (output / "index.html").read_text(encoding="utf-8") == "home"
+    assert sync_tree(staging, output, linkable=lambda rel: True).written == ["index.html"]
+    assert (output / "index.html").read_text(encoding="utf-8") == "new home"
+    assert not [p for p in output.rglob("*.tmp")]
+
+
+def test_atomic_writes_make_files_others_can_read(tmp_path: Path) -> None:
+    """Pages written through a temporary file get the usual mode, not mkstemp's 0600."""
+    from digest_converter.files import FILE_MODE, AtomicTextFile, write_atomic
+
+    write_atomic(tmp_path / "a.html", b"a")
+    with AtomicTextFile(tmp_path / "b.html") as handle:
+        handle.write("b")
+    (tmp_path / "c.html").write_text("c", encoding="utf-8")
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes == {"a.html": FILE_MODE, "b.html": FILE_MODE, "c.html": FILE_MODE}
+
+
+def test_a_failed_atomic_write_leaves_the_old_file(tmp_path: Path) -> None:
+    from digest_converter.files import AtomicTextFile
+
+    page = tmp_path / "page.html"
+    page.write_text("old", encoding="utf-8")
+    try:
+        with AtomicTextFile(page) as handle:
+            handle.write("half")
+            raise RuntimeError("killed")
+    except RuntimeError:
+        pass
+    assert page.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]

@@ -220,3 +220,22 @@ def test_a_setting_that_changes_reading_reaches_unchanged_articles(tmp_path: Pat
     write_conf(False)
     assert not build_site(ROOT, conf, content, staging, output).full
     assert "<iframe" in page.read_text("utf-8")
+
+
+def test_the_output_shares_pages_with_staging_and_builds_replace_them_whole(site) -> None:
+    """A full build links its pages into the output instead of copying 400 MB at 10k
+    articles; the next build renames new pages over the staging copies, so the output's
+    copy changes only when the sync puts the new page in its place."""
+    content, staging, output = site
+    rel = "articles/chengdu-hamburg-rail-link/index.html"
+    assert (output / rel).stat().st_ino == (staging / rel).stat().st_ino
+    theme_file = next(p for p in (output / "theme").rglob("*") if p.is_file())
+    staged_theme_file = staging / theme_file.relative_to(output)
+    assert theme_file.stat().st_ino != staged_theme_file.stat().st_ino  # Pelican rewrites these in place
+    old_inode = (staging / rel).stat().st_ino
+    article = content / "articles" / "chengdu-hamburg-rail-link.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    build(content, staging, output)
+    assert (staging / rel).stat().st_ino != old_inode  # a new file, not the old one rewritten
+    assert "A new paragraph." in (output / rel).read_text(encoding="utf-8")
+    assert not [p for p in output.rglob("*.tmp")] and not [p for p in staging.rglob("*.tmp")]
