@@ -252,9 +252,17 @@ def newest_items(
     max_items: int,
     item_of: Callable[[Any], FeedItem],
     point: tuple[float, float] | None = None,
+    newest_first: bool = False,
 ) -> list[FeedItem]:
-    """The newest ``max_items`` articles as feed items (all with ``point``, if given)."""
-    newest = heapq.nsmallest(max_items, articles, key=_newest_first_key)
+    """The newest ``max_items`` articles as feed items (all with ``point``, if given).
+
+    ``newest_first``: ``articles`` is a sequence already in feed order (newest first, ties
+    by slug), as a place's articles are (plugins/place_pages), so its head is the answer.
+    """
+    if newest_first and isinstance(articles, Sequence):
+        newest = list(articles[:max_items])
+    else:
+        newest = heapq.nsmallest(max_items, articles, key=_newest_first_key)
     return [dataclasses.replace(item_of(a), point=point) if point else item_of(a) for a in newest]
 
 
@@ -285,6 +293,14 @@ class FeedCache:
             self.state_file.unlink(missing_ok=True)
         self.current: dict[str, str] = {}
         self.skipped = 0
+        self._item_texts: dict[int, tuple[FeedItem, str]] = {}
+
+    def item_text(self, item: FeedItem) -> str:
+        """:func:`item_json`, once per item object (kept, so that its id is not reused)."""
+        known = self._item_texts.get(id(item))
+        if known is None:
+            known = self._item_texts[id(item)] = (item, item_json(item))
+        return known[1]
 
     def write(
         self,
@@ -294,7 +310,7 @@ class FeedCache:
         write: Callable[[str, FeedSpec, Sequence[FeedItem]], None],
     ) -> None:
         """Write one feed with ``write`` unless the same feed is already there."""
-        key = feed_key(spec, items)
+        key = feed_key(spec, items, self.item_text)
         path = sanitised_join(str(self.output), save_as)
         self.current[save_as] = key
         if self.previous.get(save_as) == key and os.path.isfile(path):
@@ -321,10 +337,20 @@ def _fields(record: Any) -> list[Any]:
     return [getattr(record, f.name) for f in dataclasses.fields(record)]
 
 
-def feed_key(spec: FeedSpec, items: Sequence[FeedItem]) -> str:
-    """Everything a feed file is made from."""
-    made_of = [_FEEDGEN_VERSION, _fields(spec), [_fields(item) for item in items]]
-    return hashlib.sha256(json.dumps(made_of, default=str).encode()).hexdigest()
+def feed_key(
+    spec: FeedSpec, items: Sequence[FeedItem], item_text: Callable[[FeedItem], str] | None = None
+) -> str:
+    """Everything a feed file is made from. ``item_text`` (see :func:`item_json`) may be a
+    memo: an article is an item of several feeds."""
+    text_of = item_text or item_json
+    digest = hashlib.sha256(json.dumps([_FEEDGEN_VERSION, _fields(spec)], default=str).encode())
+    for item in items:
+        digest.update(b"\0" + text_of(item).encode())
+    return digest.hexdigest()
+
+
+def item_json(item: FeedItem) -> str:
+    return json.dumps(_fields(item), default=str)
 
 
 def write_all_feeds(
@@ -374,7 +400,7 @@ def write_all_feeds(
                 author,
             )
             point = getattr(place, "coordinates", None) if place.kind == "city" else None
-            items = newest_items(place.articles, max_items, item_of, point)
+            items = newest_items(place.articles, max_items, item_of, point, newest_first=True)
             cache.write(place.feed_url, spec, items, write_feed)
     cache.save()
 
