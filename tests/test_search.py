@@ -575,6 +575,20 @@ def test_a_year_is_queued_for_indexing_as_soon_as_its_pages_are_written(tmp_path
     assert [job.queue.get_nowait() for _ in range(2)] == ["2019", None] and job.queue.empty()
 
 
+def test_a_failed_indexing_process_fails_the_build_with_its_report(tmp_path: Path, monkeypatch) -> None:
+    """The indexing runs in a process of its own; its death is the build's error, not a hang."""
+    import digest_search
+
+    monkeypatch.setattr(digest_search, "_WORKER", "import sys\nsys.stdin.readline()\n"
+                        "sys.stderr.write('ERROR pagefind is broken\\n')\nsys.exit(3)\n")
+    job = digest_search.IndexJob(str(tmp_path / "output"), "pagefind", {"2024": ("articles/a/index.html",)})
+    job.start()
+    job.page_written("articles/a/index.html")
+    job.close()
+    with pytest.raises(RuntimeError, match=r"exit 3.*pagefind is broken"):
+        job.finish()
+
+
 def test_shard_fingerprint_reads_only_pages_whose_stat_changed(tmp_path: Path, monkeypatch) -> None:
     """With the recorded page digests, a build reads the pages it wrote, not all of them; a page
     written again (new time) is read, and the fingerprint is the same as without the record."""

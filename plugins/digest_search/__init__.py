@@ -41,6 +41,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import glob
 import hashlib
@@ -51,6 +52,8 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -487,22 +490,57 @@ def update_index(
     return index.end()
 
 
+def serve_index_requests(config: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    """The indexing process: a :class:`ShardIndex` of ``config``, updating each shard named in
+    ``names`` (read as they come), two Pagefind processes at a time; returns the years indexed."""
+    index = ShardIndex(config["output"], config["bundle_dir"], config["shards"])
+    index.begin()
+    futures = []
+    # Two Pagefind processes at a time: one alone leaves part of the second core idle.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PAGEFIND_PROCESSES) as pool:
+        for name in names:
+            futures.append(pool.submit(index.update, name))
+    for future in futures:
+        future.result()
+    return index.end()
+
+
+# Run by the indexing process (``python -c``): its first line of input is the job, then one
+# shard name per line; it answers with the years indexed, as JSON, on its output.
+_WORKER = """\
+import json, logging, sys
+config = json.loads(sys.stdin.readline())
+sys.path[:0] = config["sys_path"]
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+module = __import__(config["module"], fromlist=["serve_index_requests"])
+names = (line.strip() for line in sys.stdin if line.strip())
+print(json.dumps(module.serve_index_requests(config, names)))
+"""
+
+
 class IndexJob(threading.Thread):
-    """A :class:`ShardIndex` in the background, fed shard by shard as their pages are written.
+    """The search index brought up to date beside the build, fed shard by shard as their pages
+    are written.
 
     Article pages are written one year after another (Pelican writes them newest first), so
-    a year can be indexed while Pelican writes the older ones and the rest of the site, on
-    the other core. :meth:`page_written` counts each year's pages down; a year is queued when
-    all of its pages are on disk, and :meth:`close` queues whatever is left.
+    a year can be indexed while Pelican writes the older ones and the rest of the site.
+    :meth:`page_written` counts each year's pages down; a year is queued when all of its pages
+    are on disk, and :meth:`close` queues whatever is left. The indexing itself (checking
+    page digests, linking pages, Pagefind, making its bundle reproducible) runs in a process
+    of its own, :func:`serve_index_requests`: as a thread it held Python's lock for over a
+    second of a one-article build, time the build's own thread waited for. This thread only
+    passes the names on.
     """
 
     def __init__(self, output_path: str, bundle_dir: str, shards: Mapping[str, Iterable[str]]) -> None:
         # A daemon: a build that fails before closing the queue must still be able to exit.
         super().__init__(name=f"pagefind {output_path}", daemon=True)
-        self.index = ShardIndex(output_path, bundle_dir, shards)
+        self.output_path = output_path
+        self.bundle_dir = bundle_dir
+        self.shards = {name: list(pages) for name, pages in shards.items()}
         self.closed = False
-        self.pending = {name: set(pages) for name, pages in self.index.shards.items()}
-        self.shard_of = {page: name for name, pages in self.index.shards.items() for page in pages}
+        self.pending = {name: set(pages) for name, pages in self.shards.items()}
+        self.shard_of = {page: name for name, pages in self.shards.items() for page in pages}
         self.queue: queue.Queue[str | None] = queue.Queue()
         self.indexed: list[str] = []
         self.error: BaseException | None = None
@@ -526,23 +564,51 @@ class IndexJob(threading.Thread):
         self.queue.put(None)
 
     def run(self) -> None:
-        failed: BaseException | None = None
+        # Pelican imports plugins from PLUGIN_PATHS without leaving them on sys.path.
+        plugin_folder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        config = {
+            "sys_path": [plugin_folder, *filter(None, sys.path)],
+            "module": __name__,
+            "output": self.output_path,
+            "bundle_dir": self.bundle_dir,
+            "shards": self.shards,
+        }
         try:
-            self.index.begin()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
-            failed = exc
-        futures = []
-        # Two Pagefind processes at a time: one alone leaves part of the second core idle.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=PAGEFIND_PROCESSES) as pool:
-            while (name := self.queue.get()) is not None:  # drained even after a failure
-                if failed is None:
-                    futures.append(pool.submit(self.index.update, name))
-        try:
-            if failed is not None:
-                raise failed
-            for future in futures:
-                future.result()
-            self.indexed = self.index.end()
+            with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+                worker = subprocess.Popen(
+                    [sys.executable, "-c", _WORKER],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,  # a file, not a pipe: a chatty worker can never block on it
+                    text=True,
+                    encoding="utf-8",
+                )
+                assert worker.stdin is not None and worker.stdout is not None
+                try:
+                    worker.stdin.write(json.dumps(config) + "\n")
+                    worker.stdin.flush()
+                    while (name := self.queue.get()) is not None:
+                        worker.stdin.write(name + "\n")
+                        worker.stdin.flush()
+                except BrokenPipeError:
+                    while self.queue.get() is not None:  # the worker died: drain, then report it
+                        pass
+                finally:
+                    with contextlib.suppress(BrokenPipeError):
+                        worker.stdin.close()
+                answer = worker.stdout.read()
+                code = worker.wait()
+                log.seek(0)
+                messages = log.read().splitlines()
+            for line in messages:
+                level, _, message = line.partition(" ")
+                if level not in _LEVELS:
+                    level, message = "WARNING", line  # not a log line: Python's own report
+                logger.log(logging.getLevelName(level), "%s", message)
+            if code != 0:
+                detail = " ".join(messages)[-2000:]
+                raise RuntimeError(f"the search indexing process failed (exit {code}): {detail}")
+            self.indexed = list(json.loads(answer.strip().splitlines()[-1]))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the build's thread by finish()
             self.error = exc
 
@@ -551,6 +617,9 @@ class IndexJob(threading.Thread):
         if self.error is not None:
             raise self.error
         return self.indexed
+
+
+_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 
 # --------------------------------------------------------------------------
