@@ -111,8 +111,9 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
             return [_describe(v, depth, memo) for v in value]
         described_items = []
         for item in value:
-            # The common case first: an article already described (a place's list, a month's).
-            hit = memo.get((id(item), 0))
+            # The common cases first: an article already described (a place's list, a month's),
+            # a place already described at this depth (an article's places).
+            hit = memo.get((id(item), 0)) or memo.get((id(item), depth))
             described_items.append(hit[1] if hit is not None else _describe(item, depth, memo))
         return described_items
     is_content = _is_content(value)
@@ -154,11 +155,12 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
 
 
 def _article_description(article: Any, memo: Memo | None = None) -> Any:
-    """An article page shows all of its article: text, metadata, places, related articles."""
-    described: dict[str, Any] = {
-        "content": getattr(article, "_content", ""),
-        "metadata": sorted((k, str(v)) for k, v in article.metadata.items()),
-    }
+    """An article page shows all of its article: text, metadata, places, related articles.
+
+    The article itself as lists describe it (its text by digest, every metadata field),
+    which the place and archive pages have usually worked out already in the memo.
+    """
+    described: dict[str, Any] = {"article": _describe(article, 1, memo)}
     for attr in ("country_places", "city_places", "region_places", "related_articles", "partners"):
         described[attr] = _describe(getattr(article, attr, []), 2, memo)
     return described
@@ -178,9 +180,6 @@ def page_key(
         for k, v in kwargs.items()
         if k not in ("paginated", "relative_urls")
     }
-    if isinstance(described.get("article"), dict):
-        # The article's text straight into the digest: JSON-escaping it costs more.
-        digest.update(str(described["article"].pop("content", "")).encode("utf-8", "surrogatepass") + b"\0")
     if kwargs.get("paginated"):
         described["paginated"] = {k: _describe(v, 1, memo) for k, v in kwargs["paginated"].items()}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
