@@ -3,9 +3,10 @@
 Inputs are the converted Markdown, the theme, the plugins, the settings files,
 the environment variables publishconf.py reads, and Pelican's version. Their
 fingerprint is recorded after a successful build; an identical fingerprint
-(and an output folder still there) means there is nothing to do. The Markdown
-enters it by name, size and modification time (reading 10,000 articles' bytes
-took half a second); everything else by its bytes.
+(and an output folder still there) means there is nothing to do. Everything
+enters it by its bytes; the content's files are read again only when their size
+or modification time differs from the record of the last build (reading 10,000
+articles took half a second).
 
 The staging folder is kept between builds so the ``incremental`` plugin can
 leave unchanged article pages alone; it is wiped when an article disappeared
@@ -70,17 +71,27 @@ def digest_tree(digest: Any, root: Path) -> None:
         digest.update(path.read_bytes())
 
 
-def stat_tree(digest: Any, root: Path) -> None:
-    """Feed every file under ``root`` into ``digest`` by name, size and modification time.
+# rel -> [size, mtime_ns, sha256 of the bytes] of every content file, as the last build saw it.
+ContentRecord = dict[str, list[Any]]
 
-    Every writer of the content (the converter, an editor, git) gives a changed file a new
-    modification time, so this stands for the bytes at a fraction of the cost.
-    """
+
+def content_digests(root: Path, known: ContentRecord | None = None) -> ContentRecord:
+    """The digest of every file under ``root``, read only where size or time changed since
+    ``known``: every writer of the content (the converter, an editor, git) gives a changed
+    file a new time, and a file rewritten with the same bytes keeps its digest."""
+    known = known or {}
+    record: ContentRecord = {}
     if not root.exists():
-        return
+        return record
     for path in _files(root):
+        rel = path.relative_to(root).as_posix()
         stat = path.stat()
-        digest.update(f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        before = known.get(rel)
+        if isinstance(before, list) and len(before) == 3 and before[:2] == [stat.st_size, stat.st_mtime_ns]:
+            record[rel] = before
+        else:
+            record[rel] = [stat.st_size, stat.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()]
+    return record
 
 
 def reader_fingerprint(root: Path, conf: Path) -> str:
@@ -101,11 +112,15 @@ def reader_fingerprint(root: Path, conf: Path) -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(root: Path, content: Path, conf: Path, reader_key: str | None = None) -> str:
-    """Everything a build reads: the reading fingerprint, the theme and the Markdown."""
+def inputs_fingerprint(
+    root: Path, conf: Path, record: ContentRecord, reader_key: str | None = None
+) -> str:
+    """Everything a build reads: the reading fingerprint, the theme and the content
+    (``record``, from :func:`content_digests`)."""
     digest = hashlib.sha256((reader_key or reader_fingerprint(root, conf)).encode())
     digest_tree(digest, root / "theme")
-    stat_tree(digest, content)
+    for rel in sorted(record):
+        digest.update(f"{rel}\0{record[rel][2]}\0".encode())
     return digest.hexdigest()
 
 
@@ -186,16 +201,22 @@ def _linkable(staging: Path, listing: Listing, since_ns: int) -> Callable[[str],
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
     """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
     stamp = beside(staging, ".inputs.json")
-    reader_key = reader_fingerprint(root, conf)
-    fingerprint = inputs_fingerprint(root, content, conf, reader_key)
-    articles = [p.relative_to(content).as_posix() for p in _files(content, "*.md")]
     previous: dict = {}
     if stamp.exists():
         try:
             previous = json.loads(stamp.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, OSError):
             previous = {}
+    if not isinstance(previous, dict):
+        previous = {}
+    known = previous.get("content")
+    record = content_digests(content, known if isinstance(known, dict) else None)
+    reader_key = reader_fingerprint(root, conf)
+    fingerprint = inputs_fingerprint(root, conf, record, reader_key)
+    articles = sorted(rel for rel in record if rel.endswith(".md"))
     if previous.get("fingerprint") == fingerprint and output.is_dir() and any(output.iterdir()):
+        if record != known:  # files rewritten with the same bytes: not read again next time
+            write_atomic(stamp, json.dumps({**previous, "content": record}).encode())
         return BuildResult(skipped=True, sync=None, full=False)
     stamp.unlink(missing_ok=True)  # until this build finishes, nothing is vouched for
     full = not previous or bool(set(previous.get("articles", [])) - set(articles))
@@ -229,6 +250,6 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     )
     listing = _remove_unmade(staging, scan_tree(staging), started_ns)
     report = sync_tree(staging, output, listing=listing, linkable=_linkable(staging, listing, started_ns))
-    record = {"fingerprint": fingerprint, "reader": reader_key, "articles": articles}
-    write_atomic(stamp, json.dumps(record).encode())
+    done = {"fingerprint": fingerprint, "reader": reader_key, "articles": articles, "content": record}
+    write_atomic(stamp, json.dumps(done).encode())
     return BuildResult(skipped=False, sync=report, full=full)
