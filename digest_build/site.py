@@ -18,6 +18,7 @@ only compares each file's time.
 
 from __future__ import annotations
 
+import concurrent.futures
 import glob
 import hashlib
 import json
@@ -34,7 +35,7 @@ from typing import Any
 
 from digest_converter.files import beside, write_atomic
 
-from .sync import Listing, SyncReport, scan_tree, sync_tree
+from .sync import Listing, SyncReport, output_state, scan_tree, sync_tree
 
 ENVIRONMENT = ("SITEURL", "CNAME")
 READING_PACKAGES = ("pelican", "markdown", "nh3")
@@ -231,6 +232,10 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     elif previous.get("reader") != reader_key and cache.exists():
         shutil.rmtree(cache)  # read every article again: settings, plugins or libraries changed
     started_ns = _clock_now(staging.parent)
+    # The output folder is read while Pelican builds into staging, on the other core.
+    reading_output = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    output_read = reading_output.submit(output_state, output)
+    reading_output.shutdown(wait=False)
     subprocess.run(
         [
             sys.executable,
@@ -249,7 +254,13 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         check=True,
     )
     listing = _remove_unmade(staging, scan_tree(staging), started_ns)
-    report = sync_tree(staging, output, listing=listing, linkable=_linkable(staging, listing, started_ns))
+    report = sync_tree(
+        staging,
+        output,
+        listing=listing,
+        linkable=_linkable(staging, listing, started_ns),
+        state=output_read.result(),
+    )
     done = {"fingerprint": fingerprint, "reader": reader_key, "articles": articles, "content": record}
     write_atomic(stamp, json.dumps(done).encode())
     return BuildResult(skipped=False, sync=report, full=full)

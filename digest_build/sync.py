@@ -99,27 +99,45 @@ def scan_tree(folder: Path, skip_top: frozenset[str] = frozenset()) -> Listing:
     return listing
 
 
+KEEP = frozenset({".git"})
+
+
+@dataclass(slots=True)
+class OutputState:
+    """What the output folder holds and what the last sync recorded of it."""
+
+    present: Listing
+    recorded: Record
+
+
+def output_state(output: Path, keep: frozenset[str] = KEEP) -> OutputState:
+    """Read before the sync, while the build runs: nothing but the sync changes ``output``."""
+    return OutputState(scan_tree(output, skip_top=keep), _load_record(beside(output, SYNC_STATE_SUFFIX)))
+
+
 def sync_tree(
     staging: Path,
     output: Path,
     *,
-    keep: frozenset[str] = frozenset({".git"}),
+    keep: frozenset[str] = KEEP,
     listing: Listing | None = None,
     linkable: Callable[[str], bool] | None = None,
+    state: OutputState | None = None,
 ) -> SyncReport:
     """Make ``output`` byte-identical to ``staging``; names in ``keep`` at the top are left alone.
 
-    ``listing`` is :func:`scan_tree` of ``staging`` when the caller has just made it;
-    files for which ``linkable`` says yes are hard-linked rather than copied.
+    ``listing`` is :func:`scan_tree` of ``staging`` and ``state`` :func:`output_state` of
+    ``output`` when the caller has them already; files for which ``linkable`` says yes are
+    hard-linked rather than copied.
     """
     report = SyncReport()
     output.mkdir(parents=True, exist_ok=True)
+    state = state if state is not None else output_state(output, keep)
     record_file = beside(output, SYNC_STATE_SUFFIX)
-    previous = _load_record(record_file)
+    previous, present = state.recorded, state.present
     record_file.unlink(missing_ok=True)
     record: Record = {}
     wanted = scan_tree(staging) if listing is None else listing
-    present = scan_tree(output, skip_top=keep)
     out_root = str(output)
     for rel in sorted(wanted):
         size, mtime = wanted[rel]
