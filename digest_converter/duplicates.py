@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 
 _WORD = re.compile(r"[^\W_]+")
+_HEX = re.compile(r"[0-9a-f]*")
 SKETCH_SIZE = 32
 # Estimated trigram Jaccard similarity at or above which two bodies are one story.
 MIN_SIMILARITY = 0.7
@@ -35,6 +37,9 @@ class Fingerprint:
 
     @staticmethod
     def decode_sketch(text: str) -> tuple[int, ...]:
+        if len(text) % 8 == 0 and _HEX.fullmatch(text):
+            # As encode_sketch writes it: big-endian 32-bit values, read in one call, not 32 int() calls.
+            return struct.unpack(f">{len(text) // 8}I", bytes.fromhex(text))
         return tuple(int(text[i : i + 8], 16) for i in range(0, len(text), 8))
 
 

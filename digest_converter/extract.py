@@ -13,10 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
-
-from bs4 import BeautifulSoup
+from typing import TYPE_CHECKING
 
 from .datafiles import load_patterns, load_yaml
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 CLUTTER = "clutter.yaml"
 MAX_HEADLINE_CHARS = 250
@@ -284,7 +286,9 @@ def strip_site_suffix(title: str, site_names: list[str]) -> tuple[str, str | Non
 
 def parse_html(html: str) -> Extracted:
     """Main text with trafilatura; metadata from the page's own tags."""
+    # Imported here, not at the top: 0.1 s that a run converting no HTML page need not pay.
     import trafilatura
+    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
     ld = _json_ld(soup)

@@ -1,7 +1,7 @@
 """The converter's shortcuts give the results of the plain code they replace.
 
 A run over 10,000 unchanged articles skips work it used to do with pathlib,
-python-slugify and json.dumps(indent=...); each shortcut is checked here
+python-slugify, int() and json.dumps(indent=...); each shortcut is checked here
 against that plain code, kept in this file as the reference.
 """
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from slugify import slugify
 
 from digest_converter import pipeline
+from digest_converter.duplicates import Fingerprint
 from digest_converter.pipeline import MANIFEST, convert_tree
 from digest_converter.reading import RAW_SUFFIXES
 
@@ -183,3 +184,27 @@ def test_a_run_that_changes_nothing_leaves_the_manifest_alone(tmp_path: Path) ->
     )
     convert_tree(src, dest, today=date(2025, 6, 1), progress=False)
     assert "second.md" in json.loads(manifest.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ duplicate sketches
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=40))
+def test_sketches_decode_to_what_was_encoded(values: list[int]) -> None:
+    sketch = tuple(values)
+    text = Fingerprint("x", sketch, 0).encode_sketch()
+    assert Fingerprint.decode_sketch(text) == sketch
+
+
+@pytest.mark.parametrize("text", ["", "0000000A", "abc", "0000000g", "00000001 0000002", "ffffffff00000001"])
+def test_odd_sketch_text_decodes_as_before(text: str) -> None:
+    try:
+        expected: object = tuple(int(text[i : i + 8], 16) for i in range(0, len(text), 8))
+    except ValueError:
+        expected = ValueError
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            Fingerprint.decode_sketch(text)
+    else:
+        assert Fingerprint.decode_sketch(text) == expected
