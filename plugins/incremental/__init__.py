@@ -98,8 +98,8 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     pass that list as a variable of its own.
 
     With ``memo`` (one per build: objects do not change while pages are
-    written), each article and dataclass is described once and then stands in
-    every page's description as the digest of its own.
+    written), each article and each place inside a page is described once and
+    then stands in every page's description as the digest of its own.
     """
     if value is None or isinstance(value, str | int | float | bool):
         return value
@@ -142,11 +142,14 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         # not its articles, which change whenever one of them is added.
         described = _describe(value.ref(), 1, None)
     elif depth >= 2:
+        # Four short fields: cheaper to give as they are than to digest and remember.
         size = len(getattr(value, "articles", []) or [])
-        described = [str(getattr(value, a, "")) for a in ("kind", "name", "url")] + [size]
+        return [str(getattr(value, a, "")) for a in ("kind", "name", "url")] + [size]
     else:
+        # A page's own record (its place, its year, its neighbours) is described on that page
+        # only: remembering its digest would cost more than it saves.
         fields = dataclasses.fields(value)
-        described = {f.name: _describe(getattr(value, f.name), depth + 1, memo) for f in fields}
+        return {f.name: _describe(getattr(value, f.name), depth + 1, memo) for f in fields}
     if memo is None:
         return described
     digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
