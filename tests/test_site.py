@@ -1159,3 +1159,23 @@ def test_articles_of_the_same_day_keep_one_order_between_runs() -> None:
         order_articles(generator)
         orders.add(tuple(a.slug for a in generator.articles))
     assert orders == {("z", "a-visit", "b-visit", "c-visit", "d-visit")}
+
+
+def test_article_urls_set_as_read_match_pelicans_own() -> None:
+    """URL and file given as metadata when the patterns need only the slug, else left to Pelican."""
+    from digest_site import preset_article_urls
+
+    settings = {"ARTICLE_URL": "articles/{slug}/", "ARTICLE_SAVE_AS": "articles/{slug}/index.html",
+                "DEFAULT_LANG": "en"}
+    metadata: dict = {"slug": "harbin-visit", "title": "Harbin"}
+    preset_article_urls(metadata, settings)
+    assert metadata["url"] == "articles/harbin-visit/"
+    assert metadata["save_as"] == "articles/harbin-visit/index.html"
+    for other in ({"slug": "x", "lang": "fr"}, {"title": "no slug"}, {"slug": "x", "url": "custom/"}):
+        before = dict(other)
+        preset_article_urls(other, settings)
+        assert other == before
+    dated = {**settings, "ARTICLE_URL": "{date:%Y}/{slug}/"}
+    metadata = {"slug": "harbin-visit"}
+    preset_article_urls(metadata, dated)
+    assert "url" not in metadata
