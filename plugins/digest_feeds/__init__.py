@@ -308,15 +308,18 @@ class FeedCache:
         spec: FeedSpec,
         items: Sequence[FeedItem],
         write: Callable[[str, FeedSpec, Sequence[FeedItem]], None],
+        point: tuple[float, float] | None = None,
     ) -> None:
-        """Write one feed with ``write`` unless the same feed is already there."""
-        key = feed_key(spec, items, self.item_text)
+        """Write one feed with ``write`` unless the same feed is already there; ``point``: the
+        GeoRSS point of every item (a city's feed), given apart so that the items an article
+        makes in every feed are keyed once."""
+        key = feed_key(spec, items, self.item_text, point)
         path = sanitised_join(str(self.output), save_as)
         self.current[save_as] = key
         if self.previous.get(save_as) == key and os.path.isfile(path):
             self.skipped += 1
             return
-        write(path, spec, items)
+        write(path, spec, [dataclasses.replace(item, point=point) for item in items] if point else items)
 
     def save(self) -> None:
         for gone in sorted(set(self.previous) - set(self.current)):
@@ -338,12 +341,15 @@ def _fields(record: Any) -> list[Any]:
 
 
 def feed_key(
-    spec: FeedSpec, items: Sequence[FeedItem], item_text: Callable[[FeedItem], str] | None = None
+    spec: FeedSpec,
+    items: Sequence[FeedItem],
+    item_text: Callable[[FeedItem], str] | None = None,
+    point: tuple[float, float] | None = None,
 ) -> str:
     """Everything a feed file is made from. ``item_text`` (see :func:`item_json`) may be a
     memo: an article is an item of several feeds."""
     text_of = item_text or item_json
-    digest = hashlib.sha256(json.dumps([_FEEDGEN_VERSION, _fields(spec)], default=str).encode())
+    digest = hashlib.sha256(json.dumps([_FEEDGEN_VERSION, _fields(spec), point], default=str).encode())
     for item in items:
         digest.update(b"\0" + text_of(item).encode())
     return digest.hexdigest()
@@ -400,8 +406,8 @@ def write_all_feeds(
                 author,
             )
             point = getattr(place, "coordinates", None) if place.kind == "city" else None
-            items = newest_items(place.articles, max_items, item_of, point, newest_first=True)
-            cache.write(place.feed_url, spec, items, write_feed)
+            items = newest_items(place.articles, max_items, item_of, newest_first=True)
+            cache.write(place.feed_url, spec, items, write_feed, point)
     cache.save()
 
 
