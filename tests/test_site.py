@@ -1179,3 +1179,17 @@ def test_article_urls_set_as_read_match_pelicans_own() -> None:
     metadata = {"slug": "harbin-visit"}
     preset_article_urls(metadata, dated)
     assert "url" not in metadata
+
+
+def test_date_line_shows_the_precision_the_source_gave() -> None:
+    from types import SimpleNamespace
+
+    from digest_site import date_line
+
+    day = datetime(2024, 5, 7, 9, 30, tzinfo=UTC)
+    exact = SimpleNamespace(date=day, metadata={"date_precision": "day", "date_source": "dateline"})
+    assert date_line(exact) == '<time datetime="2024-05-07T09:30:00+00:00">7 May 2024</time>'
+    month = SimpleNamespace(date=day, metadata={"date_precision": "month"})
+    assert date_line(month) == '<time datetime="2024-05-07T09:30:00+00:00">May 2024</time>'
+    guessed = SimpleNamespace(date=day, metadata={"date_source": "fallback"})
+    assert date_line(guessed).endswith('</time> <span class="uncertain">(date uncertain)</span>')

@@ -31,6 +31,8 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
+from markupsafe import Markup
+from markupsafe import escape as html_escape
 from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import order_content, sanitised_join
@@ -178,6 +180,24 @@ def preset_article_urls(metadata: MutableMapping[str, Any], settings: Mapping[st
     if _slug_only(url) and _slug_only(save_as):
         metadata["url"] = url.format(slug=slug)
         metadata["save_as"] = save_as.format(slug=slug)
+
+
+def date_line(article: Any) -> Markup:
+    """An article's date as lists and pages show it (the ``date_line`` template filter):
+    ``<time>`` with the day (or only the month when that is all the source gave) and a
+    "date uncertain" note when the converter fell back to a guess."""
+    meta = getattr(article, "metadata", {}) or {}
+    precision = meta.get("date_precision", "day")
+    date = article.date
+    shown = date.strftime("%B %Y") if precision == "month" else f"{date.day} {date.strftime('%B %Y')}"
+    html = f'<time datetime="{html_escape(date.isoformat())}">{html_escape(shown)}</time>'
+    if meta.get("date_source") == "fallback" or precision == "none":
+        html += ' <span class="uncertain">(date uncertain)</span>'
+    return Markup(html)
+
+
+def _on_generator_init(generator: Any) -> None:
+    generator.env.filters["date_line"] = date_line
 
 
 def fix_article_urls(generator: Any) -> None:
@@ -478,6 +498,7 @@ def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
     signals.content_written.connect(_on_content_written)
+    signals.generator_init.connect(_on_generator_init)
     signals.article_generator_context.connect(_on_article_context)
     signals.article_generator_pretaxonomy.connect(order_articles)
     signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
