@@ -220,6 +220,10 @@ def csv_text(document: Mapping[str, Any]) -> str:
     return out.getvalue()
 
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_line_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def json_text(document: Mapping[str, Any]) -> str:
     """The document as JSON with one article or partnership per line.
 
@@ -233,7 +237,7 @@ def json_text(document: Mapping[str, Any]) -> str:
         value = document[key]
         comma = "," if position + 1 < len(keys) else ""
         if isinstance(value, list) and value:
-            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            items = ",\n".join(map(_line_json, value))
             lines.append(f"{json.dumps(key)}: [\n{items}\n]{comma}")
         else:
             lines.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")

@@ -355,8 +355,12 @@ def feed_key(
     return digest.hexdigest()
 
 
+# One encoder for every item: json.dumps with options builds a new one per call.
+_item_json = json.JSONEncoder(default=str).encode
+
+
 def item_json(item: FeedItem) -> str:
-    return json.dumps(_fields(item), default=str)
+    return _item_json(_fields(item))
 
 
 def write_all_feeds(

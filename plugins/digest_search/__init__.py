@@ -686,8 +686,17 @@ def _on_articles_known(generator: Any) -> None:
     job.start()
 
 
+@functools.cache
+def _absolute(path: str) -> str:
+    return os.path.abspath(path)
+
+
+def _output_of(generator: Any) -> str:
+    return _absolute(str(generator.output_path))  # asked once per article page
+
+
 def _on_article_to_write(generator: Any, content: Any = None) -> None:
-    output_path = os.path.abspath(generator.output_path)
+    output_path = _output_of(generator)
     job = _RUNNING.get(output_path)
     if job is None:
         return
@@ -698,7 +707,7 @@ def _on_article_to_write(generator: Any, content: Any = None) -> None:
 
 
 def _on_articles_written(generator: Any, writer: Any = None) -> None:
-    output_path = os.path.abspath(generator.output_path)
+    output_path = _output_of(generator)
     job = _RUNNING.get(output_path)
     if job is None:
         return

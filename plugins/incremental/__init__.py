@@ -76,6 +76,9 @@ def site_key(settings: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+# One encoder for every description: json.dumps with options builds a new one per call.
+_key_json = json.JSONEncoder(sort_keys=True, default=str).encode
+
 # id(object), depth -> (the object, the digest of its description). The object is kept so
 # that its id cannot be reused by a later object (a page's temporary link, say) while
 # the memo lives.
@@ -152,7 +155,7 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         return {f.name: _describe(getattr(value, f.name), depth + 1, memo) for f in fields}
     if memo is None:
         return described
-    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(_key_json(described).encode()).hexdigest()
     memo[key] = (value, digest)
     return digest
 
@@ -185,7 +188,7 @@ def page_key(
     }
     if kwargs.get("paginated"):
         described["paginated"] = {k: _describe(v, 1, memo) for k, v in kwargs["paginated"].items()}
-    digest.update(json.dumps(described, sort_keys=True, default=str).encode())
+    digest.update(_key_json(described).encode())
     return digest.hexdigest()
 
 
@@ -257,14 +260,18 @@ class IncrementalWriter(AtomicWriter):
         name = str(name)
         key = page_key(self._site, name, getattr(template, "name", ""), kwargs, self._memo)
         before = self._previous.get(name)
-        output = Path(self.output_path)
-        if before and before.get("key") == key and all((output / f).is_file() for f in before["files"]):
+        output = str(self.output_path)
+        if (
+            before is not None
+            and before.get("key") == key
+            and all(os.path.isfile(os.path.join(output, f)) for f in before["files"])
+        ):
             self.pages[name] = before
             self.skipped += 1
             # Listeners (the sitemap) still hear of the page, as if it had been written.
             for produced in before["files"]:
                 localcontext = ChainMap({"output_file": produced}, kwargs, context)
-                signals.content_written.send(str(output / produced), context=localcontext)
+                signals.content_written.send(os.path.join(output, produced), context=localcontext)
             return
         self._capture = []
         try:
