@@ -541,7 +541,8 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
         article.related_articles = []
     if limit <= 0 or total < 2:
         return
-    position: dict[int, dict[int, int]] = {}  # id(place) -> id(article) -> index
+    # id(place) -> (id(article) -> index, the ids of its articles in order)
+    position: dict[int, tuple[dict[int, int], list[int]]] = {}
     stamps = {id(a): a.date.timestamp() for a in articles}
     slugs = {id(a): str(getattr(a, "slug", "")) for a in articles}
     by_id = {id(a): a for a in articles}
@@ -554,15 +555,16 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
                     continue
                 if len(members) > RELATED_COMMON_SHARE * total and total > 2:
                     continue
-                index = position.get(id(place))
-                if index is None:
-                    index = {id(a): i for i, a in enumerate(members)}
-                    position[id(place)] = index
+                known = position.get(id(place))
+                if known is None:
+                    ids = [id(a) for a in members]
+                    known = position[id(place)] = ({key: i for i, key in enumerate(ids)}, ids)
+                index, ids = known
                 i = index[id(article)]
                 weight = RELATED_KIND_WEIGHT[spec.kind] / len(members)
                 window = RELATED_WINDOW[spec.kind]
-                for other in members[max(0, i - window) : i + window + 1]:
-                    scores[id(other)] += weight
+                for key in ids[max(0, i - window) : i + window + 1]:
+                    scores[key] += weight
         scores.pop(id(article), None)
         when = stamps[id(article)]
         candidates = scores.items()
