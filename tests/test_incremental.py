@@ -251,3 +251,27 @@ def test_the_output_shares_pages_with_staging_and_builds_replace_them_whole(site
     assert (staging / rel).stat().st_ino != old_inode  # a new file, not the old one rewritten
     assert "A new paragraph." in (output / rel).read_text(encoding="utf-8")
     assert not [p for p in output.rglob("*.tmp")] and not [p for p in staging.rglob("*.tmp")]
+
+
+def test_a_chart_drawn_on_demand_keys_its_page_by_its_counts() -> None:
+    """A place's chart is drawn only for pages being rendered; the page key sees its counts."""
+    import sys
+    from collections import Counter
+
+    if str(ROOT / "plugins") not in sys.path:
+        sys.path.insert(0, str(ROOT / "plugins"))
+    from digest_charts import MonthChart, MonthCounts, chart_block
+    from incremental import page_key
+
+    span = [(2024, m) for m in range(1, 7)]
+
+    def chart(may: int) -> MonthChart:
+        return MonthChart(MonthCounts(Counter({(2024, 5): may, (2024, 1): 2}), 0), span, "Harbin")
+
+    def key(value: MonthChart) -> str:
+        kwargs = {"place_extras": {"month_chart": value}}
+        return page_key("site", "cities/harbin/index.html", "city", kwargs, {})
+
+    assert key(chart(3)) == key(chart(3)) != key(chart(4))
+    drawn = chart(3)
+    assert str(drawn) == drawn.__html__() == str(chart_block(drawn.data, span, "Harbin"))

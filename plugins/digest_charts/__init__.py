@@ -189,6 +189,38 @@ def chart_block(data: MonthCounts, span: Sequence[Month], subject: str = "", ide
     )
 
 
+class MonthChart:
+    """A place's chart, drawn when a page shows it (most builds render few place pages).
+
+    Templates print it like markup; a caching writer keys a page on what the chart is
+    drawn from (``page_key_description``), not on the drawing.
+    """
+
+    def __init__(self, data: MonthCounts, span: Sequence[Month], subject: str = "") -> None:
+        self.data = data
+        self.span = list(span)
+        self.subject = subject
+        self._markup: Markup | None = None
+
+    def __html__(self) -> str:
+        if self._markup is None:
+            self._markup = chart_block(self.data, self.span, self.subject)
+        return str(self._markup)
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    def page_key_description(self) -> list[Any]:
+        counts = sorted(self.data.counts.items())
+        return [
+            self.subject,
+            [list(m) for m in self.span[:1] + self.span[-1:]],
+            len(self.span),
+            counts,
+            self.data.undated,
+        ]
+
+
 def digest_span(articles: Iterable[Any]) -> list[Month]:
     months = [month_of(a) for a in articles if has_real_date(a)]
     if not months:
@@ -208,7 +240,7 @@ class ChartsGenerator(Generator):
         if place_index is not None:
             for places in place_index.by_kind.values():
                 for place in places:
-                    place.month_chart = chart_block(count_months(place.articles), span, place.name)
+                    place.month_chart = MonthChart(count_months(place.articles), span, place.name)
         self.context["archive_chart"] = chart_block(count_months(articles), span)
 
 
