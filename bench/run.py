@@ -460,6 +460,7 @@ class Bench:
             res.add("add_convert", c1.seconds)
             res.add("add_build", b1.seconds)
             res.add("add_total", c1.seconds + b1.seconds)
+            res.add("add_cpu", c1.cpu + b1.cpu)
             self.say(
                 f"{tag} rebuild after adding one article: {fmt_s(c1.seconds + b1.seconds)} "
                 f"(convert {fmt_s(c1.seconds)}, build {fmt_s(b1.seconds)})"
@@ -707,6 +708,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("convert + full build", "+convert+build", "s"),
     ("rebuild after adding one article: convert + build", "add_total", "s"),
     ("&nbsp;&nbsp;of which conversion", "add_convert", "s"),
+    ("&nbsp;&nbsp;CPU time (all processes, the search index's included)", "add_cpu", "s"),
     ("rebuild when nothing changed: convert + build", "noop_total", "s"),
     ("&nbsp;&nbsp;of which conversion", "noop_convert", "s"),
     ("peak memory, conversion", "convert_peak", "mb"),
