@@ -275,3 +275,21 @@ def test_a_chart_drawn_on_demand_keys_its_page_by_its_counts() -> None:
     assert key(chart(3)) == key(chart(3)) != key(chart(4))
     drawn = chart(3)
     assert str(drawn) == drawn.__html__() == str(chart_block(drawn.data, span, "Harbin"))
+
+
+def test_a_draft_stays_at_its_draft_address(tmp_path: Path) -> None:
+    """A draft is built at Pelican's DRAFT_* address (it stopped the build before: Pelican
+    writes it with a category, which articles here do not have), listed nowhere."""
+    content = tmp_path / "content"
+    shutil.copytree(SITE_FIXTURES / "articles", content / "articles")
+    source = (content / "articles" / "chengdu-hamburg-rail-link.md").read_text(encoding="utf-8")
+    (content / "articles" / "draft.md").write_text(
+        source.replace("slug: chengdu-hamburg-rail-link", "slug: unfinished-visit\nstatus: draft"),
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    build_site(ROOT, ROOT / "pelicanconf.py", content, tmp_path / "staging", output)
+    assert (output / "drafts" / "unfinished-visit" / "index.html").is_file()
+    assert not (output / "articles" / "unfinished-visit").exists()
+    assert "unfinished-visit" not in (output / "sitemap.xml").read_text(encoding="utf-8")
+    assert "unfinished-visit" not in (output / "index.html").read_text(encoding="utf-8")

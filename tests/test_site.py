@@ -1171,7 +1171,9 @@ def test_article_urls_set_as_read_match_pelicans_own() -> None:
     preset_article_urls(metadata, settings)
     assert metadata["url"] == "articles/harbin-visit/"
     assert metadata["save_as"] == "articles/harbin-visit/index.html"
-    for other in ({"slug": "x", "lang": "fr"}, {"title": "no slug"}, {"slug": "x", "url": "custom/"}):
+    others = ({"slug": "x", "lang": "fr"}, {"title": "no slug"}, {"slug": "x", "url": "custom/"},
+              {"slug": "x", "status": "draft"})
+    for other in others:
         before = dict(other)
         preset_article_urls(other, settings)
         assert other == before

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 from pelican import signals
 from pelican.generators import Generator
+from pelican.urlwrappers import Category
 from pelican.utils import order_content, sanitised_join
 
 from digest_converter.files import AtomicTextFile
@@ -176,6 +177,8 @@ def preset_article_urls(metadata: MutableMapping[str, Any], settings: Mapping[st
     lang = metadata.get("lang")
     if lang and str(lang).lower() != str(settings.get("DEFAULT_LANG", "en")).lower():
         return  # a translation: Pelican's own ARTICLE_LANG_* patterns
+    if str(metadata.get("status") or "published").lower() not in ("published", "hidden"):
+        return  # a draft: Pelican's DRAFT_* patterns keep it off the article addresses
     url, save_as = str(settings.get("ARTICLE_URL", "")), str(settings.get("ARTICLE_SAVE_AS", ""))
     if _slug_only(url) and _slug_only(save_as):
         metadata["url"] = url.format(slug=slug)
@@ -423,6 +426,8 @@ def _on_content_written(path: str, context: Mapping[str, Any] | None = None) -> 
         return
     lastmod = ""
     article = (context or {}).get("article")
+    if str(getattr(article, "status", "") or "").lower() in ("draft", "hidden"):
+        return  # written for its author's eyes, not listed for search engines
     if article is not None and isinstance(getattr(article, "date", None), datetime):
         modified = getattr(article, "modified", None) or article.date
         lastmod = modified.isoformat()
@@ -478,9 +483,17 @@ def _on_initialized(pelican_obj: Any) -> None:
     _output_root[0] = os.path.abspath(pelican_obj.output_path)
 
 
+def give_drafts_a_category(metadata: MutableMapping[str, Any], settings: Mapping[str, Any]) -> None:
+    """Pelican writes a draft's page with its category, and articles here have none (there
+    are no category pages, so Pelican gives them no default): a draft stopped the build."""
+    if str(metadata.get("status") or "").lower() == "draft" and "category" not in metadata:
+        metadata["category"] = Category(str(settings.get("DEFAULT_CATEGORY") or "drafts"), settings)
+
+
 def _on_article_context(generator: Any, metadata: MutableMapping[str, Any]) -> None:
     normalise_metadata(metadata, str(metadata.get("slug", "")))
     preset_article_urls(metadata, generator.settings)
+    give_drafts_a_category(metadata, generator.settings)
 
 
 def _on_finalized(pelican_obj: Any) -> None:
