@@ -815,7 +815,7 @@ def write_results(path: Path, results: list[SizeResult], bench: Bench, args: arg
         "whose inputs changed (an article's page, its related articles' pages, its places' pages and "
         "their page for its year, its month and year in the archives, the home page and the indexes), "
         "feeds are regenerated only when their items changed, only the search index of the article's "
-        "year is rebuilt, and only changed files are copied to the output.",
+        "year is rebuilt, and only changed files move to the output (pages hard-linked, the theme copied).",
         "* *CPU time*: user + system seconds of the stage's processes (the conversion uses a process pool, "
         "so its CPU time can exceed its wall time); it is less disturbed than wall time by other load on "
         "the machine.",
