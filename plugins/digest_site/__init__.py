@@ -344,8 +344,7 @@ def content_token(articles: Sequence[Any]) -> str:
     Single pages that plugins write with few template variables (the map, the
     partnerships and search pages) pass it to ``write_file``, so that a caching
     Writer (plugins/incremental) renders them again whenever the content
-    changed; a page it skips fires no ``content_written`` and would be left out
-    of the sitemap.
+    changed, even where their templates read the global context.
     """
     import hashlib
 
