@@ -695,26 +695,26 @@ def _output_of(generator: Any) -> str:
     return _absolute(str(generator.output_path))  # asked once per article page
 
 
-def _on_article_to_write(generator: Any, content: Any = None) -> None:
+def _previous_page_written(generator: Any) -> IndexJob | None:
+    """The running job of this output, told that the page announced last is on disk (Pelican
+    writes a page before announcing the next)."""
     output_path = _output_of(generator)
     job = _RUNNING.get(output_path)
-    if job is None:
-        return
     previous = _ANNOUNCED.pop(output_path, None)
-    if previous is not None:
-        job.page_written(previous)  # Pelican writes one page before announcing the next
-    _ANNOUNCED[output_path] = str(getattr(content, "save_as", "") or "")
+    if job is not None and previous is not None:
+        job.page_written(previous)
+    return job
+
+
+def _on_article_to_write(generator: Any, content: Any = None) -> None:
+    if _previous_page_written(generator) is not None:
+        _ANNOUNCED[_output_of(generator)] = str(getattr(content, "save_as", "") or "")
 
 
 def _on_articles_written(generator: Any, writer: Any = None) -> None:
-    output_path = _output_of(generator)
-    job = _RUNNING.get(output_path)
-    if job is None:
-        return
-    previous = _ANNOUNCED.pop(output_path, None)
-    if previous is not None:
-        job.page_written(previous)
-    job.close()
+    job = _previous_page_written(generator)
+    if job is not None:
+        job.close()
 
 
 def _on_finalized(pelican_obj: Any) -> None:
