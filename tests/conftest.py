@@ -7,7 +7,9 @@ project-site layout (SITEURL with a path, as on ``https://<user>.github.io/<repo
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,30 @@ def root_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(
         tmp_path_factory.mktemp("root_site"), SITEURL=TEST_ROOT_SITEURL, DIGEST_SEARCH_PAGEFIND=True
     )
+
+
+# Debian's Chromium, driven by Playwright (which cannot download a browser here).
+CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _require_browser() -> Any:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set DIGEST_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the tests of what a reader sees."""
+    sync_playwright = _require_browser()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -35,8 +35,6 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import CACHE_DIR, SCREENSHOT_DIR, TEST_SITEURL
 
-CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE_CORE_VERSION = "4.14.1"
 AXE_DIR = CACHE_DIR / "axe-core"
 PHONE = {"width": 360, "height": 740}
@@ -58,16 +56,6 @@ PAGES = [
 # --------------------------------------------------------------------------
 # Tools: Chromium, Playwright, axe-core
 # --------------------------------------------------------------------------
-def _require_browser() -> Any:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set DIGEST_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
-    return sync_playwright
-
-
 def axe_script() -> str:
     """axe-core's axe.min.js: DIGEST_AXE_JS, or vendored from npm into .cache/axe-core."""
     given = os.environ.get("DIGEST_AXE_JS")
@@ -142,17 +130,6 @@ class SiteServer:
         if content_type.startswith("text/") or path.suffix == ".xml":
             content_type += "; charset=utf-8"
         route.fulfill(status=200, path=str(path), content_type=content_type)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -504,25 +504,12 @@ def test_no_articles_no_shards(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 # The merged shards in a real browser
 # --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
-
-    sync_playwright = _require_browser()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def test_search_across_years_in_a_browser(chromium: Any, sharded: SimpleNamespace) -> None:
+def test_search_across_years_in_a_browser(browser: Any, sharded: SimpleNamespace) -> None:
     from test_browser import SiteServer, _result_links
 
     server = SiteServer(sharded.out, TEST_SITEURL)
     requested: list[str] = []
-    context = chromium.new_context()
+    context = browser.new_context()
     try:
         context.route("**/*", lambda route: (requested.append(route.request.url), server.handle(route)))
         page = context.new_page()
