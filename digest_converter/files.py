@@ -18,6 +18,14 @@ def _default_mode() -> int:
 FILE_MODE = _default_mode()
 
 
+def _temporary_beside(path: str) -> tuple[int, str]:
+    """A new file in ``path``'s folder (usual mode) for writing, to be renamed over ``path``."""
+    folder, name = os.path.split(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+    os.fchmod(handle, FILE_MODE)
+    return handle, tmp
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file beside ``path`` and a rename.
 
@@ -26,9 +34,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     from its sources after a power cut; syncing cost 2 ms a file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, tmp = _temporary_beside(os.fspath(path))
     try:
-        os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
@@ -51,9 +58,7 @@ class AtomicTextFile:
 
     def __init__(self, path: str | os.PathLike[str], encoding: str = "utf-8") -> None:
         self.path = os.fspath(path)
-        folder, name = os.path.split(self.path)
-        handle, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
-        os.fchmod(handle, FILE_MODE)
+        handle, self.tmp = _temporary_beside(self.path)
         self.handle = os.fdopen(handle, "w", encoding=encoding)
 
     def write(self, text: str) -> int:
