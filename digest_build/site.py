@@ -33,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from digest_converter.files import beside, write_atomic
+from digest_converter.files import beside, read_record, write_atomic
 
 from .sync import Listing, SyncReport, output_state, scan_tree, sync_tree
 
@@ -155,9 +155,9 @@ def kept_by_plugins(staging: Path, since_ns: int = 0) -> tuple[set[str], tuple[s
         try:
             if state_file.stat().st_mtime_ns < since_ns:
                 continue
-            keep = json.loads(state_file.read_text(encoding="utf-8")).get("keep", [])
-        except (OSError, ValueError, AttributeError):
-            continue  # no usable record: nothing kept by that plugin
+        except OSError:
+            continue
+        keep = read_record(state_file).get("keep", [])  # no usable record: nothing kept
         for entry in keep if isinstance(keep, list) else []:
             if isinstance(entry, str) and entry.endswith("/"):
                 folders.append(entry)
@@ -202,14 +202,7 @@ def _linkable(staging: Path, listing: Listing, since_ns: int) -> Callable[[str],
 def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Path) -> BuildResult:
     """Build ``content`` with settings ``conf`` into ``output`` through ``staging``."""
     stamp = beside(staging, ".inputs.json")
-    previous: dict = {}
-    if stamp.exists():
-        try:
-            previous = json.loads(stamp.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, OSError):
-            previous = {}
-    if not isinstance(previous, dict):
-        previous = {}
+    previous = read_record(stamp)
     known = previous.get("content")
     record = content_digests(content, known if isinstance(known, dict) else None)
     reader_key = reader_fingerprint(root, conf)

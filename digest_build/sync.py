@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest_converter.files import beside, write_atomic
+from digest_converter.files import beside, read_record, write_atomic
 
 
 @dataclass(slots=True)
@@ -49,14 +49,6 @@ SYNC_STATE_SUFFIX = ".sync-state.json"
 Record = dict[str, list[int]]
 # rel -> (size, mtime_ns) of every file in a folder.
 Listing = dict[str, tuple[int, int]]
-
-
-def _load_record(path: Path) -> Record:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _link_atomic(source: str, target: str) -> bool:
@@ -112,7 +104,7 @@ class OutputState:
 
 def output_state(output: Path, keep: frozenset[str] = KEEP) -> OutputState:
     """Read before the sync, while the build runs: nothing but the sync changes ``output``."""
-    return OutputState(scan_tree(output, skip_top=keep), _load_record(beside(output, SYNC_STATE_SUFFIX)))
+    return OutputState(scan_tree(output, skip_top=keep), read_record(beside(output, SYNC_STATE_SUFFIX)))
 
 
 def sync_tree(

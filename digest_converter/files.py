@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def _default_mode() -> int:
@@ -42,6 +44,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """A JSON object written by :func:`write_atomic` (a cache, a build's record), or {} when it
+    is missing or unreadable: every such record can be made again."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def beside(folder: Path, suffix: str) -> Path:

@@ -42,7 +42,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import sanitised_join
 
-from digest_converter.files import beside, write_atomic
+from digest_converter.files import beside, read_record, write_atomic
 
 DEFAULTS: dict[str, Any] = {
     "DIGEST_FEED_ALL_RSS": "feeds/all.rss.xml",
@@ -284,13 +284,9 @@ class FeedCache:
         output = Path(output_path).resolve()
         self.output = output
         self.state_file = beside(output, self.SUFFIX)
-        self.previous: dict[str, str] = {}
-        if self.state_file.exists():
-            try:
-                self.previous = dict(json.loads(self.state_file.read_text(encoding="utf-8"))["feeds"])
-            except (json.JSONDecodeError, OSError, TypeError, ValueError, KeyError):
-                self.previous = {}
-            self.state_file.unlink(missing_ok=True)
+        feeds = read_record(self.state_file).get("feeds")
+        self.previous: dict[str, str] = dict(feeds) if isinstance(feeds, dict) else {}
+        self.state_file.unlink(missing_ok=True)
         self.current: dict[str, str] = {}
         self.skipped = 0
         self._item_texts: dict[int, tuple[FeedItem, str]] = {}

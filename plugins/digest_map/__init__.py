@@ -35,7 +35,7 @@ from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
 
-from digest_converter.files import write_atomic
+from digest_converter.files import read_record, write_atomic
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
 
@@ -530,14 +530,9 @@ class LocatorCache:
         if not settings.get("CACHE_CONTENT") or not settings.get("CACHE_PATH"):
             return cls(None, version, {})
         path = Path(str(settings["CACHE_PATH"])) / "digest-locators.json"
-        entries: dict[str, str] = {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == version:
-                entries = dict(data.get("maps", {}))
-        except (OSError, ValueError, AttributeError):
-            entries = {}
-        return cls(path, version, entries)
+        data = read_record(path)
+        maps = data.get("maps") if data.get("version") == version else None
+        return cls(path, version, dict(maps) if isinstance(maps, dict) else {})
 
     def city(self, place: Any) -> Markup | None:
         if not getattr(place, "coordinates", None):

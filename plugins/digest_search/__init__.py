@@ -63,7 +63,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from digest_converter.files import beside, write_atomic
+from digest_converter.files import beside, read_record, write_atomic
 
 from .canonical import canonicalise_bundle
 
@@ -295,13 +295,8 @@ def state_path(output_path: str | os.PathLike[str]) -> Path:
 def _record(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
     """The state file's contents, or {} when missing, unreadable or written with another header
     (format, Pagefind version, bundle folder)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
-        return {}
-    return data
+    data = read_record(path)
+    return {} if any(data.get(k) != v for k, v in header.items()) else data
 
 
 def _shards_of(data: Mapping[str, Any]) -> dict[str, str]:

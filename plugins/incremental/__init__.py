@@ -35,7 +35,7 @@ from pelican import signals
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from digest_build.site import RENDER_STATE_SUFFIX, digest_tree
-from digest_converter.files import AtomicTextFile, beside, write_atomic
+from digest_converter.files import AtomicTextFile, beside, read_record, write_atomic
 
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"DIGEST_INCREMENTAL": True}
@@ -234,15 +234,12 @@ class IncrementalWriter(AtomicWriter):
         self._state_file = state_path(output_path)
         self._site = site_key(settings)
         self._previous: dict[str, dict[str, Any]] = {}
-        if self._state_file.exists():
-            try:
-                data = json.loads(self._state_file.read_text(encoding="utf-8"))
-                if data.get("site") == self._site:
-                    self._previous = dict(data.get("pages", {}))
-            except (json.JSONDecodeError, OSError, AttributeError):
-                self._previous = {}
-            # Removed now: if this build dies, the next one renders everything.
-            self._state_file.unlink(missing_ok=True)
+        data = read_record(self._state_file)
+        pages = data.get("pages") if data.get("site") == self._site else None
+        if isinstance(pages, dict):
+            self._previous = dict(pages)
+        # Removed now: if this build dies, the next one renders everything.
+        self._state_file.unlink(missing_ok=True)
         self.pages: dict[str, dict[str, Any]] = {}
         self.skipped = 0
         self._capture: list[str] | None = None
