@@ -95,14 +95,15 @@ def content_digests(root: Path, known: ContentRecord | None = None) -> ContentRe
     return record
 
 
-def reader_fingerprint(root: Path, conf: Path) -> str:
+def reader_fingerprint(root: Path, conf: Path, content: Path | None = None) -> str:
     """What shapes Pelican's reading of an article: the settings, the plugins (the sanitiser
-    sits in the readers), the environment and the versions of the reading libraries.
+    sits in the readers, and cached articles refer to the plugins' functions), the
+    environment, the content folder and the versions of the reading libraries.
 
-    Pelican's content cache keeps what its readers made of each file by the file's time
+    Pelican's content cache keeps the articles it made of each file by the file's time
     alone; when this changes, the cache is emptied so that no page shows stale reading.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{content.resolve() if content else ''}\0".encode())
     for package in READING_PACKAGES:
         digest.update(f"{package}={metadata.version(package)}\0".encode())
     digest_tree(digest, root / "plugins")
@@ -205,7 +206,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     previous = read_record(stamp)
     known = previous.get("content")
     record = content_digests(content, known if isinstance(known, dict) else None)
-    reader_key = reader_fingerprint(root, conf)
+    reader_key = reader_fingerprint(root, conf, content)
     fingerprint = inputs_fingerprint(root, conf, record, reader_key)
     articles = sorted(rel for rel in record if rel.endswith(".md"))
     if previous.get("fingerprint") == fingerprint and output.is_dir() and any(output.iterdir()):

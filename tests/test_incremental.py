@@ -124,7 +124,7 @@ def test_a_removed_article_leaves_no_page_behind(site) -> None:
 def test_a_cache_left_unfinished_by_a_killed_build_is_read_again(site) -> None:
     """Pelican cannot load a truncated reader cache; the next build drops it and goes on."""
     content, staging, output = site
-    cache = staging.with_name(staging.name + ".pelican-cache") / "ArticlesGenerator-Readers"
+    cache = staging.with_name(staging.name + ".pelican-cache") / "ArticlesGenerator"
     cache.write_bytes(b"")  # killed between opening the file and writing to it
     article = content / "articles" / "chengdu-hamburg-rail-link.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
@@ -293,3 +293,29 @@ def test_a_draft_stays_at_its_draft_address(tmp_path: Path) -> None:
     assert not (output / "articles" / "unfinished-visit").exists()
     assert "unfinished-visit" not in (output / "sitemap.xml").read_text(encoding="utf-8")
     assert "unfinished-visit" not in (output / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_link_to_an_article_added_later_works_once_it_is_added(site) -> None:
+    """Cached articles are pointed at the current build (Pelican's "generator" cache keeps
+    the context of the build that read them), and a page whose text links to other content
+    is keyed on the resolved text: the unchanged article's page is rendered again."""
+    content, staging, output = site
+    articles = content / "articles"
+    linking = articles / "jilin-kenya-agriculture-talks.md"
+    linking.write_text(
+        linking.read_text(encoding="utf-8") + "\nSee also [the follow-up]({filename}follow-up.md).\n",
+        encoding="utf-8",
+    )
+    build(content, staging, output)
+    page = output / "articles" / "jilin-kenya-agriculture-talks" / "index.html"
+    assert "{filename}follow-up.md" in page.read_text(encoding="utf-8")  # no such article yet
+
+    source = (articles / "chengdu-hamburg-rail-link.md").read_text(encoding="utf-8")
+    (articles / "follow-up.md").write_text(
+        source.replace("slug: chengdu-hamburg-rail-link", "slug: jilin-kenya-follow-up"), encoding="utf-8"
+    )
+    result = build(content, staging, output)
+    assert not result.full
+    text = page.read_text(encoding="utf-8")
+    assert "{filename}" not in text
+    assert 'href="/articles/jilin-kenya-follow-up/"' in text

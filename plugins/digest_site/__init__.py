@@ -103,6 +103,17 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
         value = settings[key]
         if not isinstance(value, str) or value.startswith("/") or ".." in value.split("/"):
             raise DigestSiteSettingsError(f"{key} must be a relative path ('' to disable), got {value!r}")
+    if (
+        settings.get("CACHE_CONTENT")
+        and settings.get("CONTENT_CACHING_LAYER") == "generator"
+        and not settings.get("WITH_FUTURE_DATES", True)
+    ):
+        # Pelican only warns: an article dated in the future would be cached as a draft and
+        # stay one after its date, until its file changed.
+        raise DigestSiteSettingsError(
+            "WITH_FUTURE_DATES = False needs CONTENT_CACHING_LAYER = 'reader' "
+            "(the 'generator' layer keeps an article's draft status from the day it was read)"
+        )
 
 
 def normalise_metadata(metadata: MutableMapping[str, Any], source: str = "") -> None:
@@ -142,6 +153,33 @@ def drop_unwritten_taxonomies(generator: Any) -> None:
         generator.categories = []
     if not settings.get("AUTHOR_SAVE_AS"):
         generator.authors = []
+
+
+# Where Pelican's article and page generators keep what they read.
+_CONTENT_LISTS = (
+    "articles",
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+    "draft_translations",
+)
+
+
+def rebind_cached_content(generator: Any) -> None:
+    """Point every article and page at this build's context, as a freshly read one is.
+
+    With Pelican's "generator" caching layer an article comes out of the cache with the
+    context of the build that read it, in which links such as ``{filename}other.md``
+    would be resolved against the articles of that build.
+    """
+    for attr in _CONTENT_LISTS:
+        for content in getattr(generator, attr, None) or []:
+            content._context = generator.context
 
 
 def order_articles(generator: Any) -> None:
@@ -445,10 +483,14 @@ def write_sitemap_and_robots(output_path: str, settings: Mapping[str, Any], page
             handle.write(robots_txt(siteurl, sitemap))
 
 
+# Pelican's cache files: "<Generator>" (generator layer), "<Generator>-Readers" (reader layer).
+_PELICAN_CACHE_FILE = re.compile(r"\w+Generator(-Readers)?")
+
+
 def drop_broken_caches(cache_path: str, gzipped: bool) -> list[str]:
     """Delete Pelican cache files a killed run left unfinished; returns their names.
 
-    Pelican writes its reader cache in place; a run killed before the first bytes landed
+    Pelican writes its content cache in place; a run killed before the first bytes landed
     leaves an empty file, which stops every later build with EOFError. A complete pickle
     ends with its STOP opcode ("."), so one byte tells (gzip files are left to gzip).
     """
@@ -457,7 +499,7 @@ def drop_broken_caches(cache_path: str, gzipped: bool) -> list[str]:
         return dropped
     for name in sorted(os.listdir(cache_path)):
         path = os.path.join(cache_path, name)
-        if not name.endswith("-Readers") or not os.path.isfile(path):
+        if not _PELICAN_CACHE_FILE.fullmatch(name) or not os.path.isfile(path):
             continue
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -512,6 +554,8 @@ def register() -> None:
     signals.content_written.connect(_on_content_written)
     signals.generator_init.connect(_on_generator_init)
     signals.article_generator_context.connect(_on_article_context)
+    signals.article_generator_pretaxonomy.connect(rebind_cached_content)
+    signals.page_generator_finalized.connect(rebind_cached_content)
     signals.article_generator_pretaxonomy.connect(order_articles)
     signals.article_generator_finalized.connect(drop_unwritten_taxonomies)
     signals.article_generator_finalized.connect(fix_article_urls)

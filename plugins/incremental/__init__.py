@@ -89,6 +89,21 @@ def _is_content(value: Any) -> bool:
     return hasattr(value, "metadata") and hasattr(value, "slug")  # a Pelican article or page
 
 
+def _shown_text(content: Any) -> str:
+    """An article's text as its page shows it: the source text, unless it links to other
+    content (Pelican's ``{filename}`` links), which is resolved against this build's
+    articles; such a link starts working when its target is added."""
+    text = str(getattr(content, "_content", "") or "")
+    # Cheap test first: Pelican's link markers are "{...}" or "|...|".
+    if (
+        ("{" in text or "|" in text)
+        and hasattr(content, "_get_intrasite_link_regex")
+        and content._get_intrasite_link_regex().search(text)
+    ):
+        return str(content.content)
+    return text
+
+
 def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     """What a template can show of a value, as plain data (stable between runs), in linear time.
 
@@ -135,7 +150,7 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         # The slug, not the url: Pelican recomputes a url from the settings at every access.
         # The text by its digest, not through Pelican's ``summary`` (worked out anew from the
         # text at every access), which lists show when the metadata has no summary.
-        text = str(getattr(value, "_content", "") or "").encode("utf-8", "surrogatepass")
+        text = _shown_text(value).encode("utf-8", "surrogatepass")
         described = [
             str(getattr(value, "slug", "")),
             str(getattr(value, "title", "")),
