@@ -114,9 +114,7 @@ def reader_fingerprint(root: Path, conf: Path, content: Path | None = None) -> s
     return digest.hexdigest()
 
 
-def inputs_fingerprint(
-    root: Path, conf: Path, record: ContentRecord, reader_key: str | None = None
-) -> str:
+def inputs_fingerprint(root: Path, conf: Path, record: ContentRecord, reader_key: str | None = None) -> str:
     """Everything a build reads: the reading fingerprint, the theme and the content
     (``record``, from :func:`content_digests`)."""
     digest = hashlib.sha256((reader_key or reader_fingerprint(root, conf)).encode())

@@ -510,8 +510,11 @@ def drop_broken_caches(cache_path: str, gzipped: bool) -> list[str]:
         if not complete:
             os.unlink(path)
             dropped.append(name)
-            logger.warning("%s: an unfinished Pelican cache (a run killed while saving it); "
-                           "removed, its articles are read again", path)
+            logger.warning(
+                "%s: an unfinished Pelican cache (a run killed while saving it); "
+                "removed, its articles are read again",
+                path,
+            )
     return dropped
 
 
