@@ -85,6 +85,10 @@ _key_json = json.JSONEncoder(sort_keys=True, default=str).encode
 Memo = dict[tuple[int, int], tuple[Any, str]]
 
 
+# Lists at least this long are described once per build (by identity, like articles).
+LONG_LIST = 32
+
+
 def _is_content(value: Any) -> bool:
     return hasattr(value, "metadata") and hasattr(value, "slug")  # a Pelican article or page
 
@@ -116,8 +120,9 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     pass that list as a variable of its own.
 
     With ``memo`` (one per build: objects do not change while pages are
-    written), each article and each place inside a page is described once and
-    then stands in every page's description as the digest of its own.
+    written), each article, each place and each long list inside a page is
+    described once and then stands in every page's description as the digest
+    of its own.
     """
     if value is None or isinstance(value, str | int | float | bool):
         return value
@@ -127,13 +132,22 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
     if isinstance(value, list | tuple):
         if memo is None:
             return [_describe(v, depth, memo) for v in value]
+        known = memo.get((id(value), depth))
+        if known is not None:
+            return known[1]
         described_items = []
         for item in value:
             # The common cases first: an article already described (a place's list, a month's),
             # a place already described at this depth (an article's places).
             hit = memo.get((id(item), 0)) or memo.get((id(item), depth))
             described_items.append(hit[1] if hit is not None else _describe(item, depth, memo))
-        return described_items
+        if len(described_items) < LONG_LIST:
+            return described_items
+        # A long list (a place's articles) is shown on many pages: each of its year pages,
+        # its own page. Described once, it stands in all of them as one digest.
+        digest = hashlib.sha256(_key_json(described_items).encode()).hexdigest()
+        memo[(id(value), depth)] = (value, digest)
+        return digest
     is_content = _is_content(value)
     is_record = not is_content and dataclasses.is_dataclass(value) and not isinstance(value, type)
     if not (is_content or is_record):

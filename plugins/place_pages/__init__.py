@@ -38,18 +38,23 @@ and place does, and its address always shows the same articles.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import heapq
+import json
 import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 from slugify import slugify
+
+from digest_converter.files import read_record, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -484,7 +489,11 @@ def build_place_index(articles: Sequence[Any], settings: Mapping[str, Any]) -> P
         country.regions.sort(key=lambda p: (p.name.casefold(), p.slug))
     if settings.get("DIGEST_CITY_COORDINATES", True):
         attach_coordinates(found["city"].values())
-    attach_related(articles, settings.get("DIGEST_RELATED_MAX", 5))
+    record_path = related_record_path(settings)
+    previous = load_related_record(record_path)
+    record = attach_related(articles, settings.get("DIGEST_RELATED_MAX", 5), previous)
+    save_related_record(record_path, record, previous)
+    logger.debug("related articles: %d of %d kept from the last build", record.reused, len(articles))
     return PlaceIndex(
         by_kind={spec.kind: sort_places(found[spec.kind].values()) for spec in KINDS},
         groups={
@@ -527,7 +536,43 @@ RELATED_COMMON_SHARE = 0.5
 RELATED_KIND_WEIGHT = {"city": 3.0, "region": 2.0, "country": 1.0}
 
 
-def attach_related(articles: Sequence[Any], limit: int) -> None:
+def _article_key(article: Any) -> str:
+    return str(getattr(article, "relative_source_path", "") or getattr(article, "slug", ""))
+
+
+@dataclass
+class RelatedRecord:
+    """Related articles as the last build worked them out, kept between builds.
+
+    An article's related articles depend only on its places and, in each place,
+    on the place's member articles (their order, dates and slugs) and whether the
+    place counts at all (too common, or alone). ``places`` holds a fingerprint of
+    exactly that per place; an article all of whose places have the fingerprint
+    they had gets the articles it got then, by source path. Adding one article
+    changes the fingerprints of its own places only (not China's, which does not
+    count), so the rest are not worked out again.
+    """
+
+    version: str = ""
+    places: dict[str, str] = field(default_factory=dict)  # place key -> fingerprint
+    # article key -> [its place keys, its related articles' keys]
+    articles: dict[str, list[list[str]]] = field(default_factory=dict)
+    reused: int = field(default=0, compare=False)  # articles not worked out again (not saved)
+
+
+def _related_version(limit: int) -> str:
+    weights = sorted(RELATED_KIND_WEIGHT.items())
+    windows = sorted(RELATED_WINDOW.items())
+    return f"{RELATED_ALGORITHM}|{limit}|{RELATED_COMMON_SHARE}|{weights}|{windows}"
+
+
+# Changes whenever the scoring below does, so that records of the old one are dropped.
+RELATED_ALGORITHM = 1
+
+
+def attach_related(
+    articles: Sequence[Any], limit: int, previous: RelatedRecord | None = None
+) -> RelatedRecord:
     """Give each article ``related_articles``: up to ``limit`` others sharing its places.
 
     Score: the sum, over shared places, of the kind's weight (city 3, region 2,
@@ -535,36 +580,75 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
     counts most. Places on more than half of all articles ("China") are left
     out: an article sharing nothing else is not related. Ties go to the nearer
     date, then the slug, so the result is deterministic.
+
+    ``previous`` (the record this returned last build) spares working out again
+    the articles whose places did not change; the result is the same either way.
     """
     total = len(articles)
     for article in articles:
         article.related_articles = []
+    record = RelatedRecord(_related_version(limit))
     if limit <= 0 or total < 2:
-        return
-    # id(place) -> (id(article) -> index, the ids of its articles in order)
-    position: dict[int, tuple[dict[int, int], list[int]]] = {}
+        return record
+    if previous is None or previous.version != record.version:
+        previous = RelatedRecord()
+    counting: dict[int, bool] = {}  # id(place) -> whether it scores
+    place_keys: dict[int, str] = {}
     stamps = {id(a): a.date.timestamp() for a in articles}
     slugs = {id(a): str(getattr(a, "slug", "")) for a in articles}
-    by_id = {id(a): a for a in articles}
+    keys = {id(a): _article_key(a) for a in articles}
+    by_key = {key: a for a, key in zip(articles, keys.values(), strict=True)}
     for article in articles:
-        scores: dict[int, float] = defaultdict(float)
         for spec in KINDS:
             for place in getattr(article, f"{spec.kind}_places", None) or []:
+                if id(place) in counting:
+                    continue
                 members = place.articles
-                if len(members) < 2:
-                    continue
-                if len(members) > RELATED_COMMON_SHARE * total and total > 2:
-                    continue
-                known = position.get(id(place))
-                if known is None:
-                    ids = [id(a) for a in members]
-                    known = position[id(place)] = ({key: i for i, key in enumerate(ids)}, ids)
-                index, ids = known
-                i = index[id(article)]
-                weight = RELATED_KIND_WEIGHT[spec.kind] / len(members)
-                window = RELATED_WINDOW[spec.kind]
-                for key in ids[max(0, i - window) : i + window + 1]:
-                    scores[key] += weight
+                scores = len(members) >= 2 and not (len(members) > RELATED_COMMON_SHARE * total and total > 2)
+                counting[id(place)] = scores
+                key = place_keys[id(place)] = f"{spec.kind}:{place.code}"
+                if scores:
+                    digest = hashlib.sha256()
+                    for member in members:
+                        digest.update(
+                            f"{keys[id(member)]}\0{slugs[id(member)]}\0{stamps[id(member)]!r}\0".encode()
+                        )
+                    record.places[key] = digest.hexdigest()
+                else:
+                    record.places[key] = "-"  # its members do not matter while it does not count
+
+    # id(place) -> (id(article) -> index, the ids of its articles in order)
+    position: dict[int, tuple[dict[int, int], list[int]]] = {}
+    by_id = {id(a): a for a in articles}
+    for article in articles:
+        mine = [place for spec in KINDS for place in getattr(article, f"{spec.kind}_places", None) or []]
+        mine_keys = [place_keys[id(place)] for place in mine]
+        before = previous.articles.get(keys[id(article)])
+        if (
+            before is not None
+            and before[0] == mine_keys
+            and all(previous.places.get(key) == record.places[key] for key in mine_keys)
+            and all(key in by_key for key in before[1])
+        ):
+            article.related_articles = [by_key[key] for key in before[1]]
+            record.articles[keys[id(article)]] = before
+            record.reused += 1
+            continue
+        scores: dict[int, float] = defaultdict(float)
+        for place in mine:
+            if not counting[id(place)]:
+                continue
+            members = place.articles
+            known = position.get(id(place))
+            if known is None:
+                ids = [id(a) for a in members]
+                known = position[id(place)] = ({key: i for i, key in enumerate(ids)}, ids)
+            index, ids = known
+            i = index[id(article)]
+            weight = RELATED_KIND_WEIGHT[place.kind] / len(members)
+            window = RELATED_WINDOW[place.kind]
+            for key in ids[max(0, i - window) : i + window + 1]:
+                scores[key] += weight
         scores.pop(id(article), None)
         when = stamps[id(article)]
         candidates = scores.items()
@@ -578,6 +662,33 @@ def attach_related(articles: Sequence[Any], limit: int) -> None:
             [(-round(score, 9), abs(stamps[key] - when), slugs[key], key) for key, score in candidates],
         )
         article.related_articles = [by_id[key] for *_, key in ranked]
+        record.articles[keys[id(article)]] = [mine_keys, [keys[id(a)] for a in article.related_articles]]
+    return record
+
+
+def load_related_record(path: Path | None) -> RelatedRecord | None:
+    """The record :func:`save_related_record` left, or None (none, or unreadable)."""
+    if path is None:
+        return None
+    data = read_record(path)
+    places, articles = data.get("places"), data.get("articles")
+    if not isinstance(places, dict) or not isinstance(articles, dict):
+        return None
+    return RelatedRecord(str(data.get("version", "")), places, articles)
+
+
+def save_related_record(path: Path | None, record: RelatedRecord, previous: RelatedRecord | None) -> None:
+    if path is None or record == previous:
+        return
+    data = {"version": record.version, "places": record.places, "articles": record.articles}
+    write_atomic(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+
+
+def related_record_path(settings: Mapping[str, Any]) -> Path | None:
+    """Beside Pelican's own cache (emptied with it), when caching is on."""
+    if not settings.get("CACHE_CONTENT") or not settings.get("CACHE_PATH"):
+        return None
+    return Path(str(settings["CACHE_PATH"])) / "digest-related.json"
 
 
 # --------------------------------------------------------------------------
