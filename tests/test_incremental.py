@@ -146,18 +146,27 @@ def test_incremental_build_equals_a_full_build(site, tmp_path: Path) -> None:
     articles = content / "articles"
     hamburg = articles / "chengdu-hamburg-rail-link.md"
     text = hamburg.read_text(encoding="utf-8")
-    hamburg.write_text(text.replace("title: Chengdu and Hamburg mark ten years of freight rail link",
-                                    "title: Chengdu and Hamburg mark a decade of freight trains"),
-                       encoding="utf-8")
+    hamburg.write_text(
+        text.replace(
+            "title: Chengdu and Hamburg mark ten years of freight rail link",
+            "title: Chengdu and Hamburg mark a decade of freight trains",
+        ),
+        encoding="utf-8",
+    )
     (articles / "chengdu-hamburg-second.md").write_text(
         text.replace("slug: chengdu-hamburg-rail-link", "slug: chengdu-hamburg-second")
         .replace("title: Chengdu and Hamburg mark ten years of freight rail link", "title: Second train")
         .replace("date: 2024-03-01T00:00:00+08:00", "date: 2024-03-02T00:00:00+08:00"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     # Retagged by an editor: Almaty loses its only article, so its pages must go.
     xian = articles / "xian-silk-road-expo.md"
-    xian.write_text(xian.read_text(encoding="utf-8").replace("cities: Xi'an, Almaty", "cities: Xi'an")
-                    .replace("city_ids: CN-1790630, KZ-1526384", "city_ids: CN-1790630"), encoding="utf-8")
+    xian.write_text(
+        xian.read_text(encoding="utf-8")
+        .replace("cities: Xi'an, Almaty", "cities: Xi'an")
+        .replace("city_ids: CN-1790630, KZ-1526384", "city_ids: CN-1790630"),
+        encoding="utf-8",
+    )
     assert not build(content, staging, output).full
     assert not (output / "cities" / "almaty").exists()
     fresh = tmp_path / "fresh"
@@ -319,3 +328,26 @@ def test_a_link_to_an_article_added_later_works_once_it_is_added(site) -> None:
     text = page.read_text(encoding="utf-8")
     assert "{filename}" not in text
     assert 'href="/articles/jilin-kenya-follow-up/"' in text
+
+
+def test_an_article_keeps_the_digest_of_its_description_unless_it_links_to_others() -> None:
+    """The digest stored on an article as it is read (and cached with it) is the one a page
+    key would work out; an article linking to other content is described anew every time."""
+    from types import SimpleNamespace
+
+    from incremental import STORED_DIGEST, _describe, store_content_digests
+
+    def article(text: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            slug="a",
+            title="A",
+            date="2024-05-01",
+            _content=text,
+            metadata={"source": "Xinhua"},
+            _get_intrasite_link_regex=lambda: __import__("re").compile(r'href="\{filename\}'),
+        )
+
+    plain, linking = article("<p>Talks.</p>"), article('<a href="{filename}b.md">b</a>')
+    store_content_digests(SimpleNamespace(articles=[plain, linking]))
+    assert getattr(plain, STORED_DIGEST) == _describe(article("<p>Talks.</p>"), 1, {})
+    assert not hasattr(linking, STORED_DIGEST)

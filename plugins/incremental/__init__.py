@@ -97,15 +97,71 @@ def _shown_text(content: Any) -> str:
     """An article's text as its page shows it: the source text, unless it links to other
     content (Pelican's ``{filename}`` links), which is resolved against this build's
     articles; such a link starts working when its target is added."""
+    if _links_to_content(content):
+        return str(content.content)
+    return str(getattr(content, "_content", "") or "")
+
+
+def _links_to_content(content: Any) -> bool:
     text = str(getattr(content, "_content", "") or "")
     # Cheap test first: Pelican's link markers are "{...}" or "|...|".
-    if (
+    return bool(
         ("{" in text or "|" in text)
         and hasattr(content, "_get_intrasite_link_regex")
         and content._get_intrasite_link_regex().search(text)
-    ):
-        return str(content.content)
-    return text
+    )
+
+
+def _content_description(content: Any) -> list[str]:
+    """What lists and pages show of an article: slug, title, date, text (by digest), metadata.
+
+    The slug, not the url: Pelican recomputes a url from the settings at every access.
+    The text by its digest, not through Pelican's ``summary`` (worked out anew from the
+    text at every access), which lists show when the metadata has no summary.
+    """
+    text = _shown_text(content).encode("utf-8", "surrogatepass")
+    return [
+        str(getattr(content, "slug", "")),
+        str(getattr(content, "title", "")),
+        str(getattr(content, "date", "")),
+        hashlib.sha256(text).hexdigest(),
+        *sorted(f"{k}={v}" for k, v in content.metadata.items()),
+    ]
+
+
+def _digest(described: Any) -> str:
+    return hashlib.sha256(_key_json(described).encode()).hexdigest()
+
+
+# The attribute an article keeps the digest of its description in: set as it is read, it is
+# saved with it in Pelican's content cache ("generator" layer), so an unchanged article is not
+# described again on every build.
+STORED_DIGEST = "digest_page_description"
+
+
+# Where Pelican's article generator keeps what it read.
+_ARTICLE_LISTS = (
+    "articles",
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+)
+
+
+def store_content_digests(generator: Any) -> None:
+    """Give every article read anew the digest of its description (``STORED_DIGEST``).
+
+    Everything described is set by the time Pelican's ``article_generator_pretaxonomy``
+    fires, and Pelican saves its cache after it. Articles linking to other content
+    (``{filename}``) are left out: their text is resolved against each build's articles.
+    """
+    for attr in _ARTICLE_LISTS:
+        for content in getattr(generator, attr, None) or []:
+            if getattr(content, STORED_DIGEST, None) is not None or _links_to_content(content):
+                continue
+            setattr(content, STORED_DIGEST, _digest(_content_description(content)))
 
 
 def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
@@ -145,7 +201,7 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
             return described_items
         # A long list (a place's articles) is shown on many pages: each of its year pages,
         # its own page. Described once, it stands in all of them as one digest.
-        digest = hashlib.sha256(_key_json(described_items).encode()).hexdigest()
+        digest = _digest(described_items)
         memo[(id(value), depth)] = (value, digest)
         return digest
     is_content = _is_content(value)
@@ -161,17 +217,11 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         return memo[key][1]
     described: Any
     if is_content:
-        # The slug, not the url: Pelican recomputes a url from the settings at every access.
-        # The text by its digest, not through Pelican's ``summary`` (worked out anew from the
-        # text at every access), which lists show when the metadata has no summary.
-        text = _shown_text(value).encode("utf-8", "surrogatepass")
-        described = [
-            str(getattr(value, "slug", "")),
-            str(getattr(value, "title", "")),
-            str(getattr(value, "date", "")),
-            hashlib.sha256(text).hexdigest(),
-            *sorted(f"{k}={v}" for k, v in value.metadata.items()),
-        ]
+        stored = getattr(value, STORED_DIGEST, None)
+        if stored is not None and memo is not None:  # kept with the article in Pelican's cache
+            memo[key] = (value, stored)
+            return stored
+        described = _content_description(value)
     elif depth >= 2 and callable(getattr(value, "ref", None)):
         # A place inside another page's variables: what such pages show of it (its ref),
         # not its articles, which change whenever one of them is added.
@@ -187,7 +237,7 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         return {f.name: _describe(getattr(value, f.name), depth + 1, memo) for f in fields}
     if memo is None:
         return described
-    digest = hashlib.sha256(_key_json(described).encode()).hexdigest()
+    digest = _digest(described)
     memo[key] = (value, digest)
     return digest
 
@@ -341,4 +391,5 @@ def finalized(pelican_object: Any) -> None:
 
 def register() -> None:
     signals.get_writer.connect(get_writer)
+    signals.article_generator_pretaxonomy.connect(store_content_digests)
     signals.finalized.connect(finalized)
