@@ -351,3 +351,34 @@ def test_an_article_keeps_the_digest_of_its_description_unless_it_links_to_other
     store_content_digests(SimpleNamespace(articles=[plain, linking]))
     assert getattr(plain, STORED_DIGEST) == _describe(article("<p>Talks.</p>"), 1, {})
     assert not hasattr(linking, STORED_DIGEST)
+
+
+def test_the_partnerships_and_map_pages_change_only_with_what_they_show(site) -> None:
+    """They are keyed on what they show (ties and their evidence; places and their counts),
+    not on every article: an article without ties leaves the partnerships page as it was
+    (the map shows Kenya's count, so it changes)."""
+    content, staging, output = site
+    articles = content / "articles"
+    quiet = (articles / "jilin-kenya-agriculture-talks.md").read_text(encoding="utf-8")
+    (articles / "kenya-again.md").write_text(
+        quiet.replace("slug: jilin-kenya-agriculture-talks", "slug: jilin-kenya-follow-up-talks"),
+        encoding="utf-8",
+    )
+    build(content, staging, output)
+    changed = rewritten(output)
+    assert "articles/jilin-kenya-follow-up-talks/index.html" in changed
+    assert "map/index.html" in changed
+    assert not {"partnerships/index.html", "search/index.html"} & changed
+
+    tie = (articles / "chengdu-hamburg-rail-link.md").read_text(encoding="utf-8")
+    (articles / "hamburg-again.md").write_text(
+        tie.replace("slug: chengdu-hamburg-rail-link", "slug: chengdu-hamburg-tenth-anniversary").replace(
+            "date: 2024-03-01T00:00:00+08:00", "date: 2025-02-01T00:00:00+08:00"
+        ),
+        encoding="utf-8",
+    )
+    build(content, staging, output)
+    changed = rewritten(output)
+    assert {"partnerships/index.html", "map/index.html"} <= changed
+    page = (output / "partnerships" / "index.html").read_text(encoding="utf-8")
+    assert "chengdu-hamburg-tenth-anniversary" in page and "(2 articles)" in page

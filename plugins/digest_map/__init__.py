@@ -564,6 +564,28 @@ class WorldMap:
     unmapped: list[Any]  # cities without coordinates
     url: str
 
+    def page_key_description(self) -> list[Any]:
+        """What the map page shows, for plugins/incremental (the drawing, and the lists)."""
+        return [
+            str(self.svg),
+            [
+                [c.place.name, c.place.url, getattr(c.place.country, "name", ""), c.place.count]
+                for c in self.cities
+            ],
+            [[c.name, c.url] for c in self.unmapped],
+            [
+                (
+                    t.partnership.chinese.name,
+                    t.partnership.chinese.url,
+                    t.partnership.foreign.name,
+                    t.partnership.foreign.url,
+                    t.partnership.kind_label,
+                )
+                for t in self.ties
+            ],
+            self.url,
+        ]
+
 
 class MapGenerator(Generator):
     def generate_context(self) -> None:
@@ -602,7 +624,6 @@ class MapGenerator(Generator):
             world_map=self.world,
             page_url=url,
             url=url,
-            content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
 

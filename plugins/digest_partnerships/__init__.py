@@ -121,6 +121,32 @@ class PartnershipIndex:
     groups: list[PartnershipGroup]
     url: str
 
+    def page_key_description(self) -> list[Any]:
+        """What the partnerships page shows, for plugins/incremental: the page is rendered
+        again only when a tie, its places or its first or latest evidence changed."""
+        return [
+            [
+                group.country_code,
+                group.country_name,
+                getattr(group.country, "url", ""),
+                [
+                    (
+                        p.anchor,
+                        p.chinese.name,
+                        p.chinese.url,
+                        p.foreign.name,
+                        p.foreign.url,
+                        p.kind_label,
+                        p.count,
+                        p.first,
+                        p.latest,
+                    )
+                    for p in group.partnerships
+                ],
+            ]
+            for group in self.groups
+        ]
+
 
 # --------------------------------------------------------------------------
 # Settings
@@ -293,7 +319,6 @@ class PartnershipsGenerator(Generator):
             partnership_index=self.index,
             page_url=url,
             url=url,
-            content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
 

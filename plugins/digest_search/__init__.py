@@ -653,7 +653,6 @@ class SearchGenerator(Generator):
             url=url,
             # The page loads these bundles; a keyword, so the incremental writer sees it change.
             search_shards=shard_names(articles, self.settings),
-            content_token=self.context.get("content_token"),  # see digest_site.content_token
         )
 
 

@@ -230,7 +230,10 @@ def date_line(article: Any) -> Markup:
     meta = getattr(article, "metadata", {}) or {}
     precision = meta.get("date_precision", "day")
     date = article.date
-    shown = date.strftime("%B %Y") if precision == "month" else f"{date.day} {date.strftime('%B %Y')}"
+    # datetime's own strftime: Pelican's date class routes every call through a slow
+    # re-implementation (for formats like "%-d", not used here).
+    month = datetime.strftime(date, "%B %Y")
+    shown = month if precision == "month" else f"{date.day} {month}"
     html = f'<time datetime="{html_escape(date.isoformat())}">{html_escape(shown)}</time>'
     if meta.get("date_source") == "fallback" or precision == "none":
         html += ' <span class="uncertain">(date uncertain)</span>'
@@ -376,36 +379,12 @@ def write_archives(
         )
 
 
-def content_token(articles: Sequence[Any]) -> str:
-    """A digest of every article's text and metadata: changes whenever any article does.
-
-    Single pages that plugins write with few template variables (the map, the
-    partnerships and search pages) pass it to ``write_file``, so that a caching
-    Writer (plugins/incremental) renders them again whenever the content
-    changed, even where their templates read the global context.
-    """
-    import hashlib
-
-    digest = hashlib.sha256()
-
-    def where(article: Any) -> str:
-        return str(getattr(article, "source_path", "") or getattr(article, "slug", ""))
-
-    for article in sorted(articles, key=where):
-        digest.update(str(getattr(article, "source_path", "")).encode("utf-8", "replace") + b"\0")
-        digest.update(str(getattr(article, "_content", "")).encode("utf-8", "replace") + b"\0")
-        for key, value in sorted(getattr(article, "metadata", {}).items()):
-            digest.update(f"{key}={value}\0".encode("utf-8", "replace"))
-    return digest.hexdigest()
-
-
 class ArchivesGenerator(Generator):
     """Builds the year/month archive index after the articles are read; writes the pages."""
 
     def generate_context(self) -> None:
         self.archive_years = build_archives(self.context.get("articles") or [], self.settings)
         self.context["archive_years"] = self.archive_years
-        self.context["content_token"] = content_token(self.context.get("articles") or [])
 
     def generate_output(self, writer: Any) -> None:
         write_archives(writer, self.context, self.settings, self.archive_years, self.get_template)

@@ -205,11 +205,12 @@ def _describe(value: Any, depth: int = 1, memo: Memo | None = None) -> Any:
         memo[(id(value), depth)] = (value, digest)
         return digest
     is_content = _is_content(value)
+    if not is_content:
+        by_inputs = getattr(value, "page_key_description", None)
+        if callable(by_inputs):  # an object that says what its page shows of it (a chart, the map)
+            return _describe(by_inputs(), depth, memo)
     is_record = not is_content and dataclasses.is_dataclass(value) and not isinstance(value, type)
     if not (is_content or is_record):
-        by_inputs = getattr(value, "page_key_description", None)
-        if callable(by_inputs):  # an object drawn when shown (a chart): keyed on what it is drawn from
-            return _describe(by_inputs(), depth, memo)
         text = str(value)
         return type(value).__name__ if " at 0x" in text else text
     key = (id(value), depth if is_record else 0)
