@@ -179,6 +179,37 @@ def test_export_settings_are_validated(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 # Partnerships
 # --------------------------------------------------------------------------
+def test_exports_and_feeds_written_in_the_background_equal_those_written_in_line(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Linux the exports and feeds are written by forked children (digest_build.background);
+    written in the build's own process instead, every byte is the same."""
+    from digest_build import background
+
+    monkeypatch.setattr(background, "FORK_AVAILABLE", False)
+    inline = build_site(tmp_path / "inline", DIGEST_SEARCH_PAGEFIND=False)
+    data = [
+        p.relative_to(site)
+        for p in site.rglob("*")
+        if p.suffix in (".json", ".csv", ".xml") and p.name != "sitemap.xml" and "pagefind" not in p.parts
+    ]
+    assert len(data) > 20  # the exports, the site feeds and every place's feed
+    for rel in data:
+        assert (inline / rel).read_bytes() == (site / rel).read_bytes(), rel
+
+
+def test_a_failed_export_fails_the_build(tmp_path: Path) -> None:
+    """The child's error reaches the build, which stops (one of the exports cannot be written)."""
+    from pelican import Pelican
+
+    from digest_build.background import BackgroundJobError
+
+    output = tmp_path / "out"
+    (output / "data" / "digest.csv").mkdir(parents=True)  # a folder where the file goes
+    with pytest.raises(BackgroundJobError, match="digest_export"):
+        Pelican(pelican_settings(output)).run()
+
+
 def test_parse_partnerships_skips_malformed_entries(caplog: pytest.LogCaptureFixture) -> None:
     from digest_partnerships import PartnershipRef, parse_partnerships
 

@@ -10,7 +10,8 @@
 
 Both are reproducible: no build time, stable order, UTF-8. URLs are absolute
 (SITEURL, or ``DIGEST_FEED_DEV_SITEURL`` in development builds). "" switches a
-file off. Runs after place_pages and digest_partnerships.
+file off. Runs after place_pages and digest_partnerships; written in a background
+process (digest_build.background) while the rest of the site is.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import sanitised_join
 
+from digest_build import background
 from digest_converter.files import write_atomic
 
 DEFAULTS: dict[str, Any] = {
@@ -263,13 +265,16 @@ def write_exports(
 
 
 class DigestExportGenerator(Generator):
-    def generate_output(self, writer: Any) -> None:
+    """Writes the exports in a background process as soon as everything they show is known
+    (the articles, their places, the partnerships: the generators before this one)."""
+
+    def generate_context(self) -> None:
         index = self.context.get("partnership_index")
-        write_exports(
-            self.output_path,
-            self.settings,
-            self.context.get("articles") or [],
-            getattr(index, "partnerships", []) if index is not None else [],
+        articles = self.context.get("articles") or []
+        partnerships = getattr(index, "partnerships", []) if index is not None else []
+        background.start(
+            "digest_export",
+            lambda: write_exports(self.output_path, self.settings, articles, partnerships),
         )
 
 
@@ -284,3 +289,4 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
+    signals.finalized.connect(background.wait_for_all)

@@ -42,6 +42,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.utils import sanitised_join
 
+from digest_build import background
 from digest_converter.files import beside, read_record, write_atomic
 
 DEFAULTS: dict[str, Any] = {
@@ -412,14 +413,15 @@ def write_all_feeds(
 
 
 class DigestFeedsGenerator(Generator):
-    """Writes the feeds once every generator has built its context."""
+    """Writes the feeds in a background process as soon as everything they show is known
+    (the articles, their places and the cities' coordinates: the generators before this one)."""
 
-    def generate_output(self, writer: Any) -> None:
-        write_all_feeds(
-            self.output_path,
-            self.settings,
-            self.context.get("articles") or [],
-            self.context.get("place_index"),
+    def generate_context(self) -> None:
+        articles = self.context.get("articles") or []
+        place_index = self.context.get("place_index")
+        background.start(
+            "digest_feeds",
+            lambda: write_all_feeds(self.output_path, self.settings, articles, place_index),
         )
 
 
@@ -437,3 +439,4 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
+    signals.finalized.connect(background.wait_for_all)
