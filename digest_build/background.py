@@ -24,6 +24,7 @@ job runs at once, in the caller, with the same result.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -105,6 +106,9 @@ class BackgroundJob:
 
 def _run_child(work: Callable[[], None], records: IO[bytes]) -> None:
     status = 1
+    # A collection would touch every object the child shares with the parent, copying the
+    # memory pages they sit on; the child is short-lived.
+    gc.disable()
     try:
         handler = _RecordingHandler(records)
         loggers = [logging.getLogger()] + [

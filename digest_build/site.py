@@ -232,7 +232,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
         [
             sys.executable,
             "-m",
-            "pelican",
+            "digest_build.pelican_run",  # Pelican's command line, see there
             "--settings",
             str(conf),
             "--output",

@@ -204,3 +204,23 @@ def test_a_failed_atomic_write_leaves_the_old_file(tmp_path: Path) -> None:
         pass
     assert page.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_the_pelican_runner_sets_the_collector_and_passes_the_arguments_on(monkeypatch) -> None:
+    """digest_build.pelican_run is Pelican's command line with the collector set for a build."""
+    import gc
+
+    import pelican
+
+    from digest_build import pelican_run
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(pelican, "main", lambda argv: seen.append(argv))
+    before = gc.get_threshold()
+    try:
+        pelican_run.main(["--settings", "pelicanconf.py", "content"])
+        assert gc.get_threshold() == pelican_run.BUILD_GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
+        pelican.signals.article_generator_finalized.disconnect(pelican_run.freeze_read_objects)
+    assert seen == [["--settings", "pelicanconf.py", "content"]]
