@@ -604,10 +604,10 @@ def attach_related(
                 if id(place) in counting:
                     continue
                 members = place.articles
-                scores = len(members) >= 2 and not (len(members) > RELATED_COMMON_SHARE * total and total > 2)
-                counting[id(place)] = scores
+                counts = len(members) >= 2 and not (len(members) > RELATED_COMMON_SHARE * total and total > 2)
+                counting[id(place)] = counts
                 key = place_keys[id(place)] = f"{spec.kind}:{place.code}"
-                if scores:
+                if counts:
                     digest = hashlib.sha256()
                     for member in members:
                         digest.update(
@@ -625,8 +625,10 @@ def attach_related(
         mine_keys = [place_keys[id(place)] for place in mine]
         before = previous.articles.get(keys[id(article)])
         if (
-            before is not None
+            isinstance(before, list)
+            and len(before) == 2
             and before[0] == mine_keys
+            and isinstance(before[1], list)
             and all(previous.places.get(key) == record.places[key] for key in mine_keys)
             and all(key in by_key for key in before[1])
         ):
