@@ -808,7 +808,8 @@ def write_results(path: Path, results: list[SizeResult], bench: Bench, args: arg
         "",
         "* *Conversion*: `python -m digest_converter convert` of the whole corpus into an empty folder.",
         "* *Full site build*: what `invoke build` does after converting, `digest_build.site.build_site`: "
-        "`python -m pelican --settings pelicanconf.py` (the project's plugins and theme) into a staging "
+        "Pelican (`python -m digest_build.pelican_run`, Pelican's command line with the collector set "
+        "for a large build; the project's plugins and theme) into a staging "
         "folder, then `digest_build.sync.sync_tree` into the output folder; here from nothing (no staging, "
         "no recorded state, an empty output). *Rebuilds* run the same function: it skips Pelican when no "
         "input changed, and otherwise Pelican's writer (plugin `incremental`) renders only the pages "
