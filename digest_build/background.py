@@ -28,8 +28,10 @@ import gc
 import logging
 import os
 import pickle
+import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from typing import IO, Any
@@ -44,6 +46,9 @@ class BackgroundJobError(RuntimeError):
 # A record the child leaves for the parent: (logger name, level, message); level -1 is the
 # traceback of the exception that ended the job.
 _FAILED = -1
+# A child still running after this long is stuck (a lock held at the fork, say): it is killed.
+WAIT_LIMIT_SECONDS = 600.0
+_EXIT_RECORDS_UNWRITTEN = 2
 
 
 class _RecordingHandler(logging.Handler):
@@ -52,7 +57,10 @@ class _RecordingHandler(logging.Handler):
         self.out = out
 
     def emit(self, record: logging.LogRecord) -> None:
-        pickle.dump((record.name, record.levelno, record.getMessage()), self.out)
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        pickle.dump((record.name, record.levelno, message), self.out)
 
 
 class BackgroundJob:
@@ -77,53 +85,99 @@ class BackgroundJob:
     def running(self) -> bool:
         return self._pid is not None
 
-    def wait(self) -> None:
-        """Wait for the child, log what it logged, raise :class:`BackgroundJobError` if it failed."""
+    def wait(self, limit: float = WAIT_LIMIT_SECONDS) -> None:
+        """Wait for the child, log what it logged, raise :class:`BackgroundJobError` if it failed
+        (or was still running after ``limit`` seconds, when it is killed)."""
         if self._pid is None or self._records is None:
             return
         pid, self._pid = self._pid, None
-        _, status = os.waitpid(pid, 0)
-        failure = ""
-        records = self._records
-        records.seek(0)
-        while True:
-            try:
-                name, level, message = pickle.load(records)
-            except EOFError:
-                break
-            if level == _FAILED:
-                failure = message
-            else:
-                logging.getLogger(name).log(level, "%s", message)
-        records.close()
-        code = os.waitstatus_to_exitcode(status)
+        records, self._records = self._records, None
+        try:
+            status, stuck = _reap(pid, limit)
+            code = os.waitstatus_to_exitcode(status)
+            logged, failure = _read_records(records)
+        finally:
+            records.close()
+        for name, level, message in logged:
+            logging.getLogger(name).log(level, "%s", message)
+        if stuck:
+            raise BackgroundJobError(
+                f"{self.name}: its background process was still running after {limit:.0f} s and was stopped"
+            )
         if code != 0:
             raise BackgroundJobError(
                 f"{self.name}: its background process failed (exit status {code})"
                 + (f"\n{failure}" if failure else "")
             )
 
+    def stop(self) -> None:
+        """Kill the child (the build it belongs to failed) and reap it; nothing is logged."""
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            _reap(self._pid, WAIT_LIMIT_SECONDS)
+            self._pid = None
+        if self._records is not None:
+            self._records.close()
+            self._records = None
+
+
+def _reap(pid: int, limit: float) -> tuple[int, bool]:
+    """The child's wait status, and whether it had to be killed after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    pause = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, False
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1], True
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def _read_records(records: IO[bytes]) -> tuple[list[tuple[str, int, str]], str]:
+    """What the child logged, and the traceback it failed with ("" if none)."""
+    logged: list[tuple[str, int, str]] = []
+    failure = ""
+    records.seek(0)
+    while True:
+        try:
+            name, level, message = pickle.load(records)
+        except (EOFError, pickle.UnpicklingError):
+            break  # the end, or the end of what a killed child managed to write
+        if level == _FAILED:
+            failure = message
+        else:
+            logged.append((name, level, message))
+    return logged, failure
+
 
 def _run_child(work: Callable[[], None], records: IO[bytes]) -> None:
     status = 1
-    # A collection would touch every object the child shares with the parent, copying the
-    # memory pages they sit on; the child is short-lived.
-    gc.disable()
     try:
+        # A collection would touch every object the child shares with the parent, copying the
+        # memory pages they sit on; the child is short-lived.
+        gc.disable()
         handler = _RecordingHandler(records)
-        loggers = [logging.getLogger()] + [
-            item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
-        ]
-        for logger in loggers:
-            if logger.handlers or logger is loggers[0]:
-                logger.handlers = [handler]
+        root = logging.getLogger()
+        root.handlers = [handler]
+        for item in list(logging.Logger.manager.loggerDict.values()):
+            if isinstance(item, logging.Logger) and item.handlers:
+                # Records reach the root's handler by propagation; only a logger that does not
+                # propagate keeps a handler of its own (the recording one).
+                item.handlers = [] if item.propagate else [handler]
         work()
         status = 0
     except BaseException:  # noqa: BLE001 - everything goes to the parent, which raises it
         pickle.dump(("", _FAILED, traceback.format_exc()), records)
     finally:
-        records.flush()
-        # No clean-up of the parent's state (atexit handlers, buffered output): the parent owns it.
+        try:
+            records.flush()
+        except OSError:
+            status = _EXIT_RECORDS_UNWRITTEN  # the parent reports the exit status instead
+        # No clean-up of the parent's state (atexit handlers, buffered output): the parent owns
+        # it. Whatever happened above, the child ends here and never returns into the build.
         os._exit(status)
 
 
@@ -139,13 +193,19 @@ def start(name: str, work: Callable[[], None], *, fork: bool | None = None) -> B
 
 
 def wait_for_all(*_: Any) -> None:
-    """Wait for every job :func:`start` started (connect to Pelican's ``finalized``); each is
-    waited for, then the first failure is raised."""
-    failures: list[BackgroundJobError] = []
+    """Wait for every job :func:`start` started (connect to Pelican's ``finalized``): each is
+    waited for, whatever happens to the others, then the first failure is raised."""
+    failures: list[BaseException] = []
     while _STARTED:
         try:
             _STARTED.pop(0).wait()
-        except BackgroundJobError as failure:
-            failures.append(failure)
+        except Exception as failure:  # noqa: BLE001 - raised below, once every job is reaped
+            failures.append(failure)  # a failed job, or a relayed warning made fatal
     if failures:
         raise failures[0]
+
+
+def stop_all(*_: Any) -> None:
+    """Kill and reap the jobs of a build that failed before waiting for them."""
+    while _STARTED:
+        _STARTED.pop(0).stop()

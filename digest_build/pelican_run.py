@@ -33,9 +33,20 @@ def main(argv: list[str] | None = None) -> None:
     from pelican import main as pelican_main
     from pelican import signals
 
+    from digest_build import background
+
+    args = list(argv if argv is not None else sys.argv[1:])
     gc.set_threshold(*BUILD_GC_THRESHOLDS)
-    signals.article_generator_finalized.connect(freeze_read_objects)
-    pelican_main(argv if argv is not None else sys.argv[1:])
+    if not {"-r", "--autoreload"} & set(args):
+        # One build per process: what is frozen is never collected, which is right for the
+        # articles of this build and wrong for those of every rebuild of an autoreload loop.
+        signals.article_generator_finalized.connect(freeze_read_objects)
+    try:
+        pelican_main(args)
+    finally:
+        # A build that failed before waiting for its background jobs leaves no process behind
+        # to write into its folder after it.
+        background.stop_all()
 
 
 if __name__ == "__main__":

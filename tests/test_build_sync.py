@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from digest_build.sync import sync_tree
 
 
@@ -212,15 +214,26 @@ def test_the_pelican_runner_sets_the_collector_and_passes_the_arguments_on(monke
 
     import pelican
 
-    from digest_build import pelican_run
+    from digest_build import background, pelican_run
 
-    seen: list[list[str]] = []
-    monkeypatch.setattr(pelican, "main", lambda argv: seen.append(argv))
+    seen: list[tuple[list[str], bool]] = []
+    hook = pelican.signals.article_generator_finalized
+
+    def fake_main(argv: list[str]) -> None:
+        seen.append((argv, pelican_run.freeze_read_objects in hook.receivers_for(None)))
+        background.start("left behind by a failed build", lambda: __import__("time").sleep(60))
+        raise SystemExit(1)
+
+    monkeypatch.setattr(pelican, "main", fake_main)
     before = gc.get_threshold()
     try:
-        pelican_run.main(["--settings", "pelicanconf.py", "content"])
-        assert gc.get_threshold() == pelican_run.BUILD_GC_THRESHOLDS
+        for argv in (["--settings", "pelicanconf.py", "content"], ["-r", "content"]):
+            with pytest.raises(SystemExit):
+                pelican_run.main(argv)
+            assert gc.get_threshold() == pelican_run.BUILD_GC_THRESHOLDS
+            assert not background._STARTED  # the failed build's job was stopped
+            hook.disconnect(pelican_run.freeze_read_objects)
     finally:
         gc.set_threshold(*before)
-        pelican.signals.article_generator_finalized.disconnect(pelican_run.freeze_read_objects)
-    assert seen == [["--settings", "pelicanconf.py", "content"]]
+    # The articles are frozen once read, except in an autoreload loop (rebuilds in one process).
+    assert seen == [(["--settings", "pelicanconf.py", "content"], True), (["-r", "content"], False)]

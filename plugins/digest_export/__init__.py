@@ -289,4 +289,6 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
+    # A job left by an earlier run in this process that failed before waiting for it: killed.
+    signals.initialized.connect(background.stop_all)
     signals.finalized.connect(background.wait_for_all)
