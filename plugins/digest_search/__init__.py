@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import ArticlesGenerator, Generator
 
 from digest_converter.files import beside, read_record, write_atomic
 
@@ -660,14 +660,23 @@ def _on_initialized(pelican_obj: Any) -> None:
     validate_settings(pelican_obj.settings)
 
 
-# Indexing started when the articles are known, fed as their pages are written, waited for
+# Indexing started once every context is built, fed as article pages are written, waited for
 # when the build ends.
 _RUNNING: dict[str, IndexJob] = {}
 # The page whose writing was announced last, per output: written once the next is announced.
 _ANNOUNCED: dict[str, str] = {}
 
 
-def _on_articles_known(generator: Any) -> None:
+def _on_generators_ready(generators: Any) -> None:
+    """Start indexing once every context is built, just before pages are written: not
+    earlier, so that the background jobs forked while contexts are built (the feeds, the
+    exports) neither inherit this job's thread nor hold its worker's input open."""
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            _start_indexing(generator)
+
+
+def _start_indexing(generator: Any) -> None:
     settings = generator.settings
     if not settings.get("DIGEST_SEARCH_PAGEFIND"):
         return
@@ -731,7 +740,7 @@ def _get_generators(pelican_obj: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(_on_initialized)
     signals.get_generators.connect(_get_generators)
-    signals.article_generator_finalized.connect(_on_articles_known)
+    signals.all_generators_finalized.connect(_on_generators_ready)
     signals.article_generator_write_article.connect(_on_article_to_write)
     signals.article_writer_finalized.connect(_on_articles_written)
     signals.finalized.connect(_on_finalized)
