@@ -844,6 +844,7 @@ def test_dev_build_uses_dev_siteurl_for_feeds(tmp_path: Path) -> None:
         ({"DIGEST_REGION_YEAR_SAVE_AS": "regions/{slug}/{year}/{month}.html"}, "DIGEST_REGION_YEAR_SAVE_AS"),
         ({"DIRECT_TEMPLATES": ["index", "archives"]}, "DIRECT_TEMPLATES"),
         ({"WITH_FUTURE_DATES": False}, "WITH_FUTURE_DATES"),
+        ({"FORMATTED_FIELDS": ["summary"]}, "FORMATTED_FIELDS"),
     ],
 )
 def test_bad_settings_stop_the_build(tmp_path: Path, override: dict, message: str) -> None:

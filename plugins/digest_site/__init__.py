@@ -103,6 +103,13 @@ def validate_settings(settings: MutableMapping[str, Any]) -> None:
         value = settings[key]
         if not isinstance(value, str) or value.startswith("/") or ".." in value.split("/"):
             raise DigestSiteSettingsError(f"{key} must be a relative path ('' to disable), got {value!r}")
+    if settings.get("FORMATTED_FIELDS"):
+        # Pelican would rewrite those fields' links after the plugins read them (the stored page
+        # digests, the feeds and exports written in the background).
+        raise DigestSiteSettingsError(
+            f"FORMATTED_FIELDS must be empty (summaries are plain text by contract), "
+            f"got {settings['FORMATTED_FIELDS']!r}"
+        )
     if (
         settings.get("CACHE_CONTENT")
         and settings.get("CONTENT_CACHING_LAYER") == "generator"
@@ -155,8 +162,8 @@ def drop_unwritten_taxonomies(generator: Any) -> None:
         generator.authors = []
 
 
-# Where Pelican's article and page generators keep what they read.
-_CONTENT_LISTS = (
+# Where Pelican's article and page generators keep what they read (plugins/incremental too).
+CONTENT_LISTS = (
     "articles",
     "translations",
     "hidden_articles",
@@ -177,7 +184,7 @@ def rebind_cached_content(generator: Any) -> None:
     context of the build that read it, in which links such as ``{filename}other.md``
     would be resolved against the articles of that build.
     """
-    for attr in _CONTENT_LISTS:
+    for attr in CONTENT_LISTS:
         for content in getattr(generator, attr, None) or []:
             content._context = generator.context
 

@@ -31,6 +31,7 @@ from collections import ChainMap
 from pathlib import Path
 from typing import Any
 
+from digest_site import CONTENT_LISTS
 from pelican import signals
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -139,17 +140,6 @@ def _digest(described: Any) -> str:
 STORED_DIGEST = "digest_page_description"
 
 
-# Where Pelican's article generator keeps what it read.
-_ARTICLE_LISTS = (
-    "articles",
-    "translations",
-    "hidden_articles",
-    "hidden_translations",
-    "drafts",
-    "drafts_translations",
-)
-
-
 def store_content_digests(generator: Any) -> None:
     """Give every article read anew the digest of its description (``STORED_DIGEST``).
 
@@ -157,7 +147,7 @@ def store_content_digests(generator: Any) -> None:
     fires, and Pelican saves its cache after it. Articles linking to other content
     (``{filename}``) are left out: their text is resolved against each build's articles.
     """
-    for attr in _ARTICLE_LISTS:
+    for attr in CONTENT_LISTS:
         for content in getattr(generator, attr, None) or []:
             if getattr(content, STORED_DIGEST, None) is not None or _links_to_content(content):
                 continue
@@ -324,6 +314,9 @@ class IncrementalWriter(AtomicWriter):
         self.skipped = 0
         self._capture: list[str] | None = None
         self._memo: Memo = {}
+        # A writer left by an earlier run in this process that failed before finishing is not
+        # finished now: that run removed the state file, so everything is rendered again.
+        _WRITERS.clear()
         _WRITERS.append(self)
 
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
