@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import sys
 import threading
@@ -67,15 +69,18 @@ def build(c: Context, publish: bool = False, output: str = str(OUTPUT)) -> None:
     from digest_build.site import build_site
 
     started = time.perf_counter()
-    result = build_site(ROOT, conf, ROOT / "content", STAGING / ("publish" if publish else "dev"),
-                        Path(output))
+    result = build_site(
+        ROOT, conf, ROOT / "content", STAGING / ("publish" if publish else "dev"), Path(output)
+    )
     took = time.perf_counter() - started
     if result.skipped:
         print(f"site: nothing changed since the last build ({took:.1f} s)")
     elif result.sync is not None:
-        print(f"site: {'full' if result.full else 'incremental'} build in {took:.1f} s; output: "
-              f"{len(result.sync.written)} files written, {result.sync.unchanged} unchanged, "
-              f"{len(result.sync.removed)} removed")
+        print(
+            f"site: {'full' if result.full else 'incremental'} build in {took:.1f} s; output: "
+            f"{len(result.sync.written)} files written, {result.sync.unchanged} unchanged, "
+            f"{len(result.sync.removed)} removed"
+        )
 
 
 def _watch_raw(stop: threading.Event, interval: float = 2.0) -> None:
@@ -99,9 +104,16 @@ def serve(c: Context, port: int = 8000) -> None:
     stop = threading.Event()
     watcher = threading.Thread(target=_watch_raw, args=(stop,), daemon=True)
     watcher.start()
+    # Pelican's reader layer, and a cache of its own emptied now: Pelican re-reads the settings
+    # while it serves, and articles cached whole (the build's layer) would keep the old ones.
+    cache = ROOT / ".build" / "serve-cache"
+    if cache.exists():
+        shutil.rmtree(cache)
     try:
         c.run(
             f'"{PY}" -m pelican --settings "{ROOT / "pelicanconf.py"}" --output "{OUTPUT}" '
+            f"--extra-settings CONTENT_CACHING_LAYER='\"reader\"' "
+            f"CACHE_PATH={shlex.quote(json.dumps(str(cache)))} "
             f'--autoreload --listen --port {port} --bind 127.0.0.1 "{ROOT / "content"}"',
             pty=False,
         )
@@ -233,7 +245,6 @@ def publish(
 )
 def bench(c: Context, sizes: str = "1000,10000", runs: int = 3, keep: bool = False) -> None:
     """Benchmark conversion and site builds on a synthetic corpus of N articles; writes bench/RESULTS.md."""
-    import shlex
 
     args = ["--sizes", sizes, "--runs", str(runs)] + (["--keep"] if keep else [])
     c.run(f'"{PY}" "{ROOT / "bench" / "run.py"}" {shlex.join(args)}', pty=False)
