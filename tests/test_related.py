@@ -67,8 +67,9 @@ def test_kept_related_articles_equal_those_worked_out_anew() -> None:
             articles[-1].slug = articles[-1].relative_source_path = f"new-{step}"
         elif change == 1:  # an article redated
             rng.choice(articles).date += timedelta(days=rng.randrange(1, 300))
-        elif change == 2:  # an article retagged
+        elif change == 2:  # an article retagged, and another given a new slug (same file)
             rng.choice(articles).places.append(("city", f"C{rng.randrange(25)}"))
+            rng.choice(articles).slug += "-renamed"
         else:  # an article removed
             articles.pop(rng.randrange(len(articles)))
         kept, record = _related(articles, record)
@@ -76,6 +77,29 @@ def test_kept_related_articles_equal_those_worked_out_anew() -> None:
         assert kept == anew, f"step {step}"
         assert record == fresh and fresh.reused == 0
         assert record.reused > len(articles) // 2, f"step {step}: only {record.reused} kept"
+
+
+def test_a_place_that_becomes_too_common_stops_counting_for_kept_lists_too() -> None:
+    """A country on exactly half of the articles counts; one article more and it does not."""
+
+    def article(n: int, places: list[tuple[str, str]]) -> SimpleNamespace:
+        return SimpleNamespace(
+            slug=f"a{n}", relative_source_path=f"{n}.md", date=START + timedelta(days=n), places=places
+        )
+
+    articles = [
+        article(0, [("country", "KE"), ("city", "X")]),
+        article(1, [("country", "KE")]),
+        article(2, [("country", "BR"), ("city", "X")]),
+        article(3, [("country", "BR")]),
+    ]
+    before, record = _related(articles, None)
+    assert before["a1"] == ["a0"]  # Kenya, on 2 of 4 articles, counts
+    articles.append(article(4, [("country", "KE")]))
+    kept, record = _related(articles, record)
+    anew, _ = _related(articles, None)
+    assert kept == anew
+    assert kept["a1"] == []  # Kenya, on 3 of 5, says nothing any more
 
 
 def test_a_record_from_other_settings_is_not_used(tmp_path: Path) -> None:

@@ -597,7 +597,7 @@ def attach_related(
     stamps = {id(a): a.date.timestamp() for a in articles}
     slugs = {id(a): str(getattr(a, "slug", "")) for a in articles}
     keys = {id(a): _article_key(a) for a in articles}
-    by_key = {key: a for a, key in zip(articles, keys.values(), strict=True)}
+    by_key = {keys[id(a)]: a for a in articles}
     for article in articles:
         for spec in KINDS:
             for place in getattr(article, f"{spec.kind}_places", None) or []:
