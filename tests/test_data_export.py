@@ -177,7 +177,7 @@ def test_export_settings_are_validated(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------
-# Partnerships
+# Written in background processes
 # --------------------------------------------------------------------------
 def test_exports_and_feeds_written_in_the_background_equal_those_written_in_line(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -210,6 +210,9 @@ def test_a_failed_export_fails_the_build(tmp_path: Path) -> None:
         Pelican(pelican_settings(output)).run()
 
 
+# --------------------------------------------------------------------------
+# Partnerships
+# --------------------------------------------------------------------------
 def test_parse_partnerships_skips_malformed_entries(caplog: pytest.LogCaptureFixture) -> None:
     from digest_partnerships import PartnershipRef, parse_partnerships
 
