@@ -252,10 +252,10 @@ def newest_items(
     articles: Iterable[Any],
     max_items: int,
     item_of: Callable[[Any], FeedItem],
-    point: tuple[float, float] | None = None,
     newest_first: bool = False,
 ) -> list[FeedItem]:
-    """The newest ``max_items`` articles as feed items (all with ``point``, if given).
+    """The newest ``max_items`` articles as feed items (a city's point is added by
+    :meth:`FeedCache.write`, so that an article makes one item for every feed).
 
     ``newest_first``: ``articles`` is a sequence already in feed order (newest first, ties
     by slug), as a place's articles are (plugins/place_pages), so its head is the answer.
@@ -264,7 +264,7 @@ def newest_items(
         newest = list(articles[:max_items])
     else:
         newest = heapq.nsmallest(max_items, articles, key=_newest_first_key)
-    return [dataclasses.replace(item_of(a), point=point) if point else item_of(a) for a in newest]
+    return [item_of(a) for a in newest]
 
 
 class FeedCache:
