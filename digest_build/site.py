@@ -97,8 +97,8 @@ def content_digests(root: Path, known: ContentRecord | None = None) -> ContentRe
 
 def reader_fingerprint(root: Path, conf: Path, content: Path | None = None) -> str:
     """What shapes Pelican's reading of an article: the settings, the plugins (the sanitiser
-    sits in the readers, and cached articles refer to the plugins' functions), the
-    environment, the content folder and the versions of the reading libraries.
+    sits in the readers, and cached articles keep what plugins stored on them as they were
+    read), the environment, the content folder and the versions of the reading libraries.
 
     Pelican's content cache keeps the articles it made of each file by the file's time
     alone; when this changes, the cache is emptied so that no page shows stale reading.
@@ -114,10 +114,10 @@ def reader_fingerprint(root: Path, conf: Path, content: Path | None = None) -> s
     return digest.hexdigest()
 
 
-def inputs_fingerprint(root: Path, conf: Path, record: ContentRecord, reader_key: str | None = None) -> str:
-    """Everything a build reads: the reading fingerprint, the theme and the content
-    (``record``, from :func:`content_digests`)."""
-    digest = hashlib.sha256((reader_key or reader_fingerprint(root, conf)).encode())
+def inputs_fingerprint(root: Path, reader_key: str, record: ContentRecord) -> str:
+    """Everything a build reads: the reading fingerprint (:func:`reader_fingerprint`), the
+    theme and the content (``record``, from :func:`content_digests`)."""
+    digest = hashlib.sha256(reader_key.encode())
     digest_tree(digest, root / "theme")
     for rel in sorted(record):
         digest.update(f"{rel}\0{record[rel][2]}\0".encode())
@@ -205,7 +205,7 @@ def build_site(root: Path, conf: Path, content: Path, staging: Path, output: Pat
     known = previous.get("content")
     record = content_digests(content, known if isinstance(known, dict) else None)
     reader_key = reader_fingerprint(root, conf, content)
-    fingerprint = inputs_fingerprint(root, conf, record, reader_key)
+    fingerprint = inputs_fingerprint(root, reader_key, record)
     articles = sorted(rel for rel in record if rel.endswith(".md"))
     if previous.get("fingerprint") == fingerprint and output.is_dir() and any(output.iterdir()):
         if record != known:  # files rewritten with the same bytes: not read again next time

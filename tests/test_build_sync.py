@@ -141,13 +141,14 @@ def test_sync_with_a_given_listing_matches_a_sync_that_scans(tmp_path: Path) -> 
 def test_inputs_fingerprint_reads_only_files_whose_size_or_time_changed(tmp_path: Path, monkeypatch) -> None:
     """Content enters the fingerprint by its bytes, read again only where the stat changed:
     an edit that keeps the size counts, a rewrite with the same bytes does not."""
-    from digest_build.site import content_digests, inputs_fingerprint
+    from digest_build.site import content_digests, inputs_fingerprint, reader_fingerprint
 
     root = Path(__file__).resolve().parents[1]
     conf = root / "pelicanconf.py"
     content = tree(tmp_path / "content", {"articles/a.md": "Title: A\n\nText one.\n", "articles/b.md": "B"})
     record = content_digests(content)
-    first = inputs_fingerprint(root, conf, record)
+    reader = reader_fingerprint(root, conf, content)
+    first = inputs_fingerprint(root, reader, record)
     read: list[str] = []
     real_read_bytes = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read_bytes(self))
@@ -157,10 +158,10 @@ def test_inputs_fingerprint_reads_only_files_whose_size_or_time_changed(tmp_path
     article.write_text("Title: A\n\nText two.\n", encoding="utf-8")
     os.utime(article, ns=(stamp + 10**6, stamp + 10**6))
     edited = content_digests(content, record)
-    assert read == ["a.md"] and inputs_fingerprint(root, conf, edited) != first
+    assert read == ["a.md"] and inputs_fingerprint(root, reader, edited) != first
     article.write_text("Title: A\n\nText one.\n", encoding="utf-8")  # back to the first bytes
     os.utime(article, ns=(stamp + 10**9, stamp + 10**9))
-    assert inputs_fingerprint(root, conf, content_digests(content, edited)) == first
+    assert inputs_fingerprint(root, reader, content_digests(content, edited)) == first
 
 
 def test_linked_files_share_the_staging_copy_until_a_build_renames_a_new_one_over_it(tmp_path: Path) -> None:
